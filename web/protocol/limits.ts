@@ -1,0 +1,56 @@
+// Every resource limit of the protocol, with its default. The server takes overrides for the
+// server-side ones (signal-server/config.ts); clients use the same numbers to refuse oversized
+// input before it is sent.
+
+export const SERVER_LIMITS = {
+  /** Largest WebSocket message the server accepts, in bytes. Larger ones close the socket (1009). */
+  maxFrameBytes: 256 * 1024,
+  /** How long a new socket may take to answer the challenge before it is closed (4408). */
+  authDeadlineMs: 10_000,
+  /** Sustained frames per second allowed on one connection (token bucket refill rate). */
+  ratePerSecond: 50,
+  /** Burst of frames one connection may send at once (token bucket size). */
+  rateBurst: 200,
+  /** A connection that keeps sending while rate limited this many times in a row is closed (4429). */
+  rateViolationsBeforeClose: 100,
+  /** Interval of the server's WebSocket ping; a socket that missed the previous pong is dropped. */
+  heartbeatIntervalMs: 30_000,
+  /** Most peer IDs one connection may watch for presence at a time. */
+  maxWatchedIds: 2_000,
+} as const;
+
+export type ServerLimits = { -readonly [K in keyof typeof SERVER_LIMITS]: number };
+
+export const SIGNAL_LIMITS = {
+  /** Largest SDP offer or answer, in characters. A data-channel-only SDP is about 1-2 KB. */
+  maxSdpLength: 32 * 1024,
+  /** Largest ICE candidate line, in characters. */
+  maxCandidateLength: 1024,
+  /** Largest sdpMid value, in characters. */
+  maxSdpMidLength: 64,
+  /** How far a signed offer's timestamp may be from the receiver's clock before it is refused. */
+  maxOfferSkewMs: 5 * 60_000,
+} as const;
+
+export const MESSAGE_LIMITS = {
+  /** Longest message text, in characters (UTF-16 code units, as the textarea counts). */
+  maxTextLength: 16_000,
+  /** Longest display name, in characters. */
+  maxNameLength: 64,
+  /** Most message IDs one receipt frame may acknowledge. */
+  maxReceiptIds: 500,
+  /** Largest encrypted envelope on the data channel, in bytes. */
+  maxEnvelopeBytes: 64 * 1024,
+} as const;
+
+export const CLIENT_TIMING = {
+  /** Interval of the client's application-level ping; browsers cannot see WebSocket pings. */
+  pingIntervalMs: 20_000,
+  /** A ping unanswered for this long means the socket is dead (e.g. a phone changed networks). */
+  pingTimeoutMs: 10_000,
+  /** First reconnect delay; it doubles up to the maximum, with jitter. */
+  reconnectBaseMs: 500,
+  reconnectMaxMs: 30_000,
+  /** A WebRTC attempt that has not opened a channel by then is abandoned and retried later. */
+  iceAttemptMs: 15_000,
+} as const;

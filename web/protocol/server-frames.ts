@@ -1,0 +1,114 @@
+import * as v from 'valibot';
+import { isPeerId, isSignature, type PeerId } from './ids.ts';
+import { SignalDataSchema, type SignalData } from './signal-data.ts';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from './errors.ts';
+import { SERVER_LIMITS } from './limits.ts';
+
+// The JSON frames between a client and the signaling server, one parser per direction. The
+// protocol version is negotiated as the WebSocket subprotocol and repeated in the challenge.
+
+export const PROTOCOL_VERSION = 1;
+export const WS_SUBPROTOCOL = `tincan.v${PROTOCOL_VERSION}`;
+export const WS_PATH = '/ws';
+
+const PeerIdSchema = v.custom<PeerId>(isPeerId, 'must be a peer ID (43 base64url characters)');
+const Nonce = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const Counter = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+// ---- client → server ----------------------------------------------------------------------
+
+const AuthFrame = v.object({
+  t: v.literal('auth'),
+  v: v.literal(PROTOCOL_VERSION),
+  id: PeerIdSchema,
+  sig: v.custom<string>(isSignature, 'sig must be an Ed25519 signature'),
+});
+/** Replaces the set of peer IDs whose presence this connection wants to hear about. */
+const WatchFrame = v.object({
+  t: v.literal('watch'),
+  ids: v.pipe(v.array(PeerIdSchema), v.maxLength(SERVER_LIMITS.maxWatchedIds)),
+});
+const SignalFrame = v.object({ t: v.literal('signal'), to: PeerIdSchema, data: SignalDataSchema });
+const PingFrame = v.object({ t: v.literal('ping'), n: Counter });
+
+const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame]);
+export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
+const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping']);
+
+// ---- server → client ----------------------------------------------------------------------
+
+const ChallengeFrame = v.object({ t: v.literal('challenge'), v: v.number(), nonce: Nonce });
+const ReadyFrame = v.object({ t: v.literal('ready'), id: PeerIdSchema });
+const PresenceFrame = v.object({
+  t: v.literal('presence'),
+  peers: v.array(v.object({ id: PeerIdSchema, online: v.boolean() })),
+});
+const DeliverSignalFrame = v.object({ t: v.literal('signal'), from: PeerIdSchema, data: SignalDataSchema });
+const PongFrame = v.object({ t: v.literal('pong'), n: Counter });
+const ErrorFrame = v.object({
+  t: v.literal('error'),
+  code: v.custom<ErrorCode>(isErrorCode, 'unknown error code'),
+  message: v.string(),
+  ref: v.optional(v.string()),
+});
+
+const ServerFrameSchema = v.variant('t', [
+  ChallengeFrame,
+  ReadyFrame,
+  PresenceFrame,
+  DeliverSignalFrame,
+  PongFrame,
+  ErrorFrame,
+]);
+export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
+const SERVER_TYPES = new Set(['challenge', 'ready', 'presence', 'signal', 'pong', 'error']);
+
+// ---- parsing --------------------------------------------------------------------------------
+
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; message: string };
+
+function parseWith<T>(
+  schema: v.GenericSchema<unknown, T>,
+  knownTypes: Set<string>,
+  raw: string,
+): ParseResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: 'bad_json', message: ERROR_CODES.bad_json };
+  }
+  const t = typeof json === 'object' && json !== null ? (json as { t?: unknown }).t : undefined;
+  if (typeof t !== 'string' || !knownTypes.has(t)) {
+    return { ok: false, code: 'unknown_type', message: `${ERROR_CODES.unknown_type} (${String(t).slice(0, 32)})` };
+  }
+  const result = v.safeParse(schema, json);
+  if (result.success) return { ok: true, frame: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+  return { ok: false, code: 'bad_frame', message: `${ERROR_CODES.bad_frame} ${path}: ${issue.message}`.slice(0, 200) };
+}
+
+/** Parses one text frame from a client. Never throws. */
+export const parseClientFrame = (raw: string): ParseResult<ClientFrame> =>
+  parseWith(ClientFrameSchema, CLIENT_TYPES, raw);
+
+/** Parses one text frame from the server. Never throws. */
+export const parseServerFrame = (raw: string): ParseResult<ServerFrame> =>
+  parseWith(ServerFrameSchema, SERVER_TYPES, raw);
+
+// ---- builders: each side builds outgoing frames field by field, never echoing input --------
+
+export const serverFrame = {
+  challenge: (nonce: string): ServerFrame => ({ t: 'challenge', v: PROTOCOL_VERSION, nonce }),
+  ready: (id: PeerId): ServerFrame => ({ t: 'ready', id }),
+  presence: (peers: { id: PeerId; online: boolean }[]): ServerFrame => ({ t: 'presence', peers }),
+  signal: (from: PeerId, data: SignalData): ServerFrame => ({ t: 'signal', from, data }),
+  pong: (n: number): ServerFrame => ({ t: 'pong', n }),
+  error: (code: ErrorCode, ref?: string, detail?: string): ServerFrame => ({
+    t: 'error',
+    code,
+    message: detail ?? ERROR_CODES[code],
+    ...(ref === undefined ? {} : { ref }),
+  }),
+};
