@@ -25,6 +25,8 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   /** Frame over maxFrameBytes (standard; sent by ws itself). */
   tooBig: 1009,
+  /** The server failed while handling this connection (standard); reconnecting is fine. */
+  internalError: 1011,
   /** A frame before authentication that was not `auth`, or an unparseable one. */
   protocolViolation: 4400,
   /** The authentication signature did not verify. */

@@ -1,0 +1,161 @@
+import { sign, type IdentityKeys } from '../crypto/identity.ts';
+import { CLOSE_CODES } from '../protocol/errors.ts';
+import type { PeerId } from '../protocol/ids.ts';
+import { CLIENT_TIMING } from '../protocol/limits.ts';
+import { parseServerFrame, PROTOCOL_VERSION, WS_SUBPROTOCOL, type ClientFrame, type ServerFrame } from '../protocol/server-frames.ts';
+import type { SignalData } from '../protocol/signal-data.ts';
+import { authTranscript, signalingOrigin } from '../protocol/transcripts.ts';
+import { backoffDelay } from './backoff.ts';
+
+// The browser's connection to the signaling server: authenticates, keeps itself alive across
+// network changes, and hands typed frames to its owner. It never interprets signal payloads.
+
+export type SignalingState = 'connecting' | 'online' | 'offline' | 'replaced';
+
+export interface SignalingHandlers {
+  onState(state: SignalingState): void;
+  onPresence(peers: { id: PeerId; online: boolean }[]): void;
+  onSignal(from: PeerId, data: SignalData): void;
+  onServerError(frame: Extract<ServerFrame, { t: 'error' }>): void;
+}
+
+export class SignalingClient {
+  private ws: WebSocket | null = null;
+  private state: SignalingState = 'offline';
+  private attempt = 0;
+  private watched: PeerId[] = [];
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pongDeadline: ReturnType<typeof setTimeout> | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingCounter = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly keys: IdentityKeys,
+    private readonly handlers: SignalingHandlers,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    addEventListener('online', this.reconnectNow);
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    removeEventListener('online', this.reconnectNow);
+    clearTimeout(this.reconnectTimer);
+    this.teardown();
+    this.ws?.close(1000);
+    this.ws = null;
+  }
+
+  get isOnline(): boolean {
+    return this.state === 'online';
+  }
+
+  /** Sets the peer IDs whose presence we want; re-sent automatically after every reconnect. */
+  watch(ids: PeerId[]): void {
+    this.watched = [...new Set(ids)];
+    if (this.state === 'online') this.send({ t: 'watch', ids: this.watched });
+  }
+
+  /** Sends a signal; false when not connected (the caller retries when we are back online). */
+  sendSignal(to: PeerId, data: SignalData): boolean {
+    return this.state === 'online' && this.send({ t: 'signal', to, data });
+  }
+
+  private send(frame: ClientFrame): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private setState(state: SignalingState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.handlers.onState(state);
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    this.setState('connecting');
+    const ws = new WebSocket(this.url, WS_SUBPROTOCOL);
+    this.ws = ws;
+    ws.onmessage = (event) => {
+      if (this.ws === ws && typeof event.data === 'string') void this.onFrame(event.data);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.teardown();
+      this.ws = null;
+      if (event.code === CLOSE_CODES.replaced) {
+        // Another tab or device of this identity took over; fighting it would loop forever.
+        this.setState('replaced');
+        return;
+      }
+      this.setState('offline');
+      this.scheduleReconnect();
+    };
+  }
+
+  private async onFrame(raw: string): Promise<void> {
+    const parsed = parseServerFrame(raw);
+    if (!parsed.ok) return; // A server speaking nonsense gets no reaction; the ping notices death.
+    const frame = parsed.frame;
+    switch (frame.t) {
+      case 'challenge': {
+        if (frame.v !== PROTOCOL_VERSION) return this.ws?.close(1002);
+        const sig = await sign(this.keys, authTranscript(frame.nonce, signalingOrigin(this.url)));
+        this.send({ t: 'auth', v: PROTOCOL_VERSION, id: this.keys.id, sig });
+        return;
+      }
+      case 'ready':
+        if (frame.id !== this.keys.id) return this.ws?.close(1002);
+        this.attempt = 0;
+        this.startPing();
+        this.setState('online');
+        if (this.watched.length > 0) this.send({ t: 'watch', ids: this.watched });
+        return;
+      case 'presence':
+        return this.handlers.onPresence(frame.peers);
+      case 'signal':
+        return this.handlers.onSignal(frame.from, frame.data);
+      case 'pong':
+        if (frame.n === this.pingCounter) clearTimeout(this.pongDeadline);
+        return;
+      case 'error':
+        return this.handlers.onServerError(frame);
+    }
+  }
+
+  private startPing(): void {
+    this.pingTimer = setInterval(() => {
+      this.pingCounter += 1;
+      if (!this.send({ t: 'ping', n: this.pingCounter })) return;
+      clearTimeout(this.pongDeadline);
+      // A socket can stay "open" for minutes after the network is gone (phones, Wi-Fi hand-over).
+      this.pongDeadline = setTimeout(() => this.ws?.close(4000), CLIENT_TIMING.pingTimeoutMs);
+    }, CLIENT_TIMING.pingIntervalMs);
+  }
+
+  private teardown(): void {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongDeadline);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    clearTimeout(this.reconnectTimer);
+    const delay = backoffDelay(this.attempt++, CLIENT_TIMING.reconnectBaseMs, CLIENT_TIMING.reconnectMaxMs);
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private readonly reconnectNow = (): void => {
+    if (this.state !== 'offline' || this.stopped) return;
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    this.open();
+  };
+}

@@ -1,0 +1,203 @@
+import { checkSignedSdp } from '../crypto/signed-sdp.ts';
+import { CryptoError, type PeerCipher } from '../crypto/peer-cipher.ts';
+import { randomId } from '../crypto/random.ts';
+import type { IdentityKeys } from '../crypto/identity.ts';
+import type { PeerId } from '../protocol/ids.ts';
+import { CLIENT_TIMING } from '../protocol/limits.ts';
+import type { PeerFrame } from '../protocol/peer-frames.ts';
+import type { SignalData, SignedSdp } from '../protocol/signal-data.ts';
+import { backoffDelay } from './backoff.ts';
+import { PeerLink } from './peer-link.ts';
+import type { PathReport } from './path.ts';
+import type { SignalingClient } from './signaling-client.ts';
+
+// The per-contact transport: at most one live data channel per contact, opened on demand, with
+// glare resolution, retries and verification of everything the signaling server hands us.
+// Frames are sealed here, so nothing leaves or enters a channel without the end-to-end envelope.
+
+export type LinkStatus = { kind: 'none' } | { kind: 'connecting' } | { kind: 'open'; path: PathReport | null };
+
+export type SecurityEvent =
+  | { kind: 'bad_offer_signature'; peer: PeerId }
+  | { kind: 'bad_answer_signature'; peer: PeerId }
+  | { kind: 'stale_offer'; peer: PeerId }
+  | { kind: 'bad_envelope'; peer: PeerId; code: string };
+
+export interface TransportHandlers {
+  onOpen(peer: PeerId): void;
+  onFrames(peer: PeerId, frames: PeerFrame[]): void;
+  onStatus(peer: PeerId, status: LinkStatus): void;
+  onSecurityEvent(event: SecurityEvent): void;
+}
+
+export class Transport {
+  private readonly links = new Map<PeerId, PeerLink>();
+  /** Incoming signals per contact, handled one at a time: verification is async. */
+  private readonly inbound = new Map<PeerId, Promise<void>>();
+  /** Decryption per contact, one at a time, so frames reach the app in channel order. */
+  private readonly decrypting = new Map<PeerId, Promise<void>>();
+  private readonly failures = new Map<PeerId, number>();
+  private readonly retryTimers = new Map<PeerId, ReturnType<typeof setTimeout>>();
+  /** Session IDs of offers already answered: a replayed offer is ignored. */
+  private readonly seenOfferSids = new Set<string>();
+
+  constructor(
+    private readonly me: IdentityKeys,
+    private readonly cipher: PeerCipher,
+    private readonly signaling: SignalingClient,
+    private readonly rtcConfig: () => RTCConfiguration,
+    private readonly handlers: TransportHandlers,
+  ) {}
+
+  isOpen(peer: PeerId): boolean {
+    return this.links.get(peer)?.state === 'open';
+  }
+
+  /** Starts a connection attempt unless one is open or under way. */
+  connect(peer: PeerId): void {
+    if (this.links.has(peer) || this.retryTimers.has(peer) || !this.signaling.isOnline) return;
+    void randomId().then((sid) => {
+      if (!this.links.has(peer)) this.startLink(peer, sid, true);
+    });
+  }
+
+  /** Seals and writes frames on the open channel. Resolves false if there is no open channel. */
+  async send(peer: PeerId, frames: PeerFrame[]): Promise<boolean> {
+    const link = this.links.get(peer);
+    if (link?.state !== 'open') return false;
+    try {
+      for (const frame of frames) await link.send(await this.cipher.seal(peer, frame));
+      return true;
+    } catch {
+      return false; // the channel died mid-write; what was not delivered stays in the outbox
+    }
+  }
+
+  /** The contact went offline: drop any attempt, it cannot succeed. */
+  peerOffline(peer: PeerId): void {
+    const link = this.links.get(peer);
+    if (link?.state === 'connecting') link.close('peer went offline');
+    this.clearRetry(peer);
+    this.failures.delete(peer);
+  }
+
+  async pathOf(peer: PeerId): Promise<PathReport | null> {
+    return (await this.links.get(peer)?.path()) ?? null;
+  }
+
+  closeAll(): void {
+    for (const link of this.links.values()) link.close('shutting down');
+  }
+
+  handleSignal(from: PeerId, data: SignalData): void {
+    const previous = this.inbound.get(from) ?? Promise.resolve();
+    const next = previous.then(() => this.processSignal(from, data)).catch((error: unknown) => console.error('signal', error));
+    this.inbound.set(from, next);
+  }
+
+  private async processSignal(from: PeerId, data: SignalData): Promise<void> {
+    const current = this.links.get(from);
+    switch (data.kind) {
+      case 'offer':
+        return this.onOffer(from, data, current);
+      case 'answer': {
+        if (!current || current.sid !== data.sid || !current.initiator || current.state !== 'connecting') return;
+        if ((await checkSignedSdp(data, from, this.me.id)) !== 'ok') {
+          this.handlers.onSecurityEvent({ kind: 'bad_answer_signature', peer: from });
+          current.close('answer failed verification');
+          return;
+        }
+        return current.accept(data);
+      }
+      case 'candidate':
+        if (current?.sid === data.sid) current.accept(data);
+        return;
+      case 'hangup':
+        if (current?.sid === data.sid) current.hangup();
+        return;
+    }
+  }
+
+  private async onOffer(from: PeerId, offer: SignedSdp, current: PeerLink | undefined): Promise<void> {
+    if (this.seenOfferSids.has(offer.sid)) return;
+    const check = await checkSignedSdp(offer, from, this.me.id);
+    if (check !== 'ok') {
+      this.handlers.onSecurityEvent({ kind: check === 'stale' ? 'stale_offer' : 'bad_offer_signature', peer: from });
+      return;
+    }
+    this.seenOfferSids.add(offer.sid);
+    if (current?.state === 'connecting' && current.initiator) {
+      // Glare: both sides offered at once. The larger ID's offer wins on both sides, so exactly
+      // one of the two attempts survives without another round trip.
+      if (this.me.id > from) return;
+      current.close('glare: yielding to the peer offer');
+    } else if (current) {
+      // A fresh offer while we hold a channel means the peer lost its side (reload, crash).
+      current.close('replaced by a new offer');
+    }
+    this.clearRetry(from);
+    this.startLink(from, offer.sid, false).accept(offer);
+  }
+
+  private startLink(peer: PeerId, sid: string, initiator: boolean): PeerLink {
+    const link = new PeerLink({
+      me: this.me,
+      peer,
+      sid,
+      initiator,
+      rtcConfig: this.rtcConfig(),
+      sendSignal: (data) => this.signaling.sendSignal(peer, data),
+      onOpen: () => {
+        this.failures.delete(peer);
+        this.handlers.onStatus(peer, { kind: 'open', path: null });
+        this.handlers.onOpen(peer);
+        void link.path().then((path) => {
+          if (this.links.get(peer) === link) this.handlers.onStatus(peer, { kind: 'open', path });
+        });
+      },
+      onData: (_, bytes) => this.receive(peer, bytes),
+      onClose: (_, reason) => {
+        if (this.links.get(peer) !== link) return;
+        this.links.delete(peer);
+        this.handlers.onStatus(peer, { kind: 'none' });
+        if (reason !== 'shutting down' && reason !== 'peer went offline') this.scheduleRetry(peer);
+      },
+    });
+    this.links.set(peer, link);
+    this.handlers.onStatus(peer, { kind: 'connecting' });
+    return link;
+  }
+
+  private receive(peer: PeerId, bytes: Uint8Array): void {
+    const previous = this.decrypting.get(peer) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        this.handlers.onFrames(peer, [await this.cipher.open(peer, bytes)]);
+      } catch (error) {
+        const code = error instanceof CryptoError ? error.code : 'decrypt_failed';
+        this.handlers.onSecurityEvent({ kind: 'bad_envelope', peer, code });
+      }
+    });
+    this.decrypting.set(peer, next);
+  }
+
+  /** After a failed or dropped link, try again later; the owner decides whether it is needed. */
+  private scheduleRetry(peer: PeerId): void {
+    const attempt = this.failures.get(peer) ?? 0;
+    this.failures.set(peer, attempt + 1);
+    this.clearRetry(peer);
+    const delay = backoffDelay(attempt, CLIENT_TIMING.reconnectBaseMs, CLIENT_TIMING.reconnectMaxMs);
+    this.retryTimers.set(
+      peer,
+      setTimeout(() => {
+        this.retryTimers.delete(peer);
+        this.handlers.onStatus(peer, { kind: 'none' });
+      }, delay),
+    );
+  }
+
+  private clearRetry(peer: PeerId): void {
+    clearTimeout(this.retryTimers.get(peer));
+    this.retryTimers.delete(peer);
+  }
+}

@@ -1,0 +1,55 @@
+import * as v from 'valibot';
+import { isPeerId, isRandomId, type PeerId } from './ids.ts';
+import { MESSAGE_LIMITS } from './limits.ts';
+
+// What travels inside an envelope between two peers. The plaintext names sender and recipient:
+// crypto_box keys are symmetric between two people, so without them a message could be reflected
+// back to its own sender and read as the other person's.
+
+const MessageId = v.custom<string>(isRandomId, 'id must be a 128-bit base64url ID');
+
+const MessageFrame = v.object({
+  t: v.literal('message'),
+  id: MessageId,
+  /** Sender's per-conversation sequence number, starting at 1: lets the receiver see gaps. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Sender's clock when the message was written (ms since epoch); shown, never trusted for order. */
+  ts: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  text: v.pipe(v.string(), v.minLength(1), v.maxLength(MESSAGE_LIMITS.maxTextLength)),
+});
+
+const ReceiptFrame = v.object({
+  t: v.literal('receipt'),
+  status: v.picklist(['delivered', 'read']),
+  ids: v.pipe(v.array(MessageId), v.minLength(1), v.maxLength(MESSAGE_LIMITS.maxReceiptIds)),
+});
+
+/** The sender's self-asserted display name: a label, never identity. */
+const ProfileFrame = v.object({
+  t: v.literal('profile'),
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MESSAGE_LIMITS.maxNameLength)),
+});
+
+const PeerFrameSchema = v.variant('t', [MessageFrame, ReceiptFrame, ProfileFrame]);
+export type PeerFrame = v.InferOutput<typeof PeerFrameSchema>;
+export type MessagePeerFrame = v.InferOutput<typeof MessageFrame>;
+export type ReceiptPeerFrame = v.InferOutput<typeof ReceiptFrame>;
+
+const SealedSchema = v.object({
+  from: v.custom<PeerId>(isPeerId),
+  to: v.custom<PeerId>(isPeerId),
+  f: PeerFrameSchema,
+});
+export type SealedPayload = v.InferOutput<typeof SealedSchema>;
+
+/** Parses a decrypted plaintext. Returns null for anything that is not exactly a known frame. */
+export function parseSealedPayload(json: string): SealedPayload | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const result = v.safeParse(SealedSchema, value);
+  return result.success ? result.output : null;
+}

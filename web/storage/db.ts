@@ -1,0 +1,78 @@
+import Dexie, { type EntityTable } from 'dexie';
+import type { PeerId } from '../protocol/ids.ts';
+
+// The device's whole Tincan state. Schema versions are numbered and only ever added: a new
+// version describes the full set of tables and Dexie migrates older databases forward.
+
+export interface IdentityRow {
+  key: 'self';
+  id: PeerId;
+  name: string;
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+  createdAt: number;
+}
+
+export interface ContactRow {
+  id: PeerId;
+  name: string;
+  /** 'user' names (typed or from an invite) are never overwritten by the peer's profile frame. */
+  nameSource: 'user' | 'invite' | 'peer' | 'unknown';
+  addedAt: number;
+}
+
+export type SendState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface MessageRow {
+  conversationId: PeerId;
+  /** 128-bit random ID chosen by the sender: the dedup key, unique per conversation. */
+  id: string;
+  direction: 'out' | 'in';
+  text: string;
+  /** Sender's per-conversation sequence number. */
+  seq: number;
+  /** Sender's clock at writing time: for display. */
+  sentAt: number;
+  /** Local, strictly increasing per conversation: the order messages are shown in. */
+  sortKey: number;
+  /** For outgoing messages: delivery state. For incoming: 'delivered', then 'read' once shown. */
+  state: SendState;
+}
+
+export interface OutboxRow {
+  conversationId: PeerId;
+  id: string;
+  seq: number;
+  queuedAt: number;
+}
+
+export interface ConversationRow {
+  id: PeerId;
+  /** Last sequence number this device used for its own messages here. */
+  lastSeq: number;
+  /** Last sortKey handed out here. */
+  lastSortKey: number;
+}
+
+export class TincanDb extends Dexie {
+  identity!: EntityTable<IdentityRow, 'key'>;
+  contacts!: EntityTable<ContactRow, 'id'>;
+  messages!: Dexie.Table<MessageRow, [PeerId, string]>;
+  outbox!: Dexie.Table<OutboxRow, [PeerId, string]>;
+  conversations!: EntityTable<ConversationRow, 'id'>;
+
+  constructor(name = 'tincan') {
+    // Strict durability: a committed message has reached the disk, not just the OS cache, before
+    // the app reports it queued (outgoing) or acknowledges it (incoming).
+    super(name, { chromeTransactionDurability: 'strict' });
+    this.version(1).stores({
+      identity: 'key',
+      contacts: 'id, addedAt',
+      messages: '[conversationId+id], [conversationId+sortKey]',
+      outbox: '[conversationId+id], [conversationId+seq]',
+      conversations: 'id',
+    });
+  }
+}
+
+export const db = new TincanDb();
