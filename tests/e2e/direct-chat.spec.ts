@@ -1,17 +1,7 @@
 import { selectedPairs } from '../fixtures/peer-connection-spy.ts';
-import {
-  addContact,
-  contactItem,
-  createIdentity,
-  expect,
-  introduce,
-  inviteLinkOf,
-  messageItems,
-  messageTexts,
-  openChat,
-  sendMessage,
-  test,
-} from '../fixtures/tincan.ts';
+import { expect } from '@playwright/test';
+import { test } from '../fixtures/tincan.ts';
+import { addContact, contactItem, createIdentity, introduce, inviteLinkOf, messageItems, messageTexts, openChat, sendMessage } from '../fixtures/ui.ts';
 
 test('two browsers add each other by invite link and chat both ways over a direct channel', async ({ people }) => {
   const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);

@@ -1,4 +1,6 @@
-import { expect, introduce, messageItems, messageTexts, openChat, sendMessage, test } from '../fixtures/tincan.ts';
+import { expect } from '@playwright/test';
+import { test } from '../fixtures/tincan.ts';
+import { introduce, messageItems, messageTexts, openChat, sendMessage } from '../fixtures/ui.ts';
 
 test('history survives a reload of both browsers, complete and in order', async ({ people }) => {
   const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);

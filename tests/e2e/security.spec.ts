@@ -1,5 +1,7 @@
 import { interceptServerFrames, swapDtlsFingerprint } from '../fixtures/evil-relay.ts';
-import { expect, introduce, messageItems, openChat, sendMessage, test } from '../fixtures/tincan.ts';
+import { expect } from '@playwright/test';
+import { test } from '../fixtures/tincan.ts';
+import { introduce, messageItems, openChat, sendMessage } from '../fixtures/ui.ts';
 
 test('an offer whose DTLS fingerprint was swapped by the server is refused with an alert', async ({ people }) => {
   const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);

@@ -1,4 +1,5 @@
 import { db, type MessageRow } from '../storage/db.ts';
+import { emptyConversation } from '../storage/conversations.ts';
 import { randomId } from '../crypto/random.ts';
 import { nextSortKey } from './sort-key.ts';
 import type { PeerId } from '../protocol/ids.ts';
@@ -10,7 +11,7 @@ import type { PeerId } from '../protocol/ids.ts';
 export async function queueMessage(conversationId: PeerId, text: string, now = Date.now()): Promise<MessageRow> {
   const id = await randomId();
   return db.transaction('rw', db.messages, db.outbox, db.conversations, async () => {
-    const conversation = (await db.conversations.get(conversationId)) ?? { id: conversationId, lastSeq: 0, lastSortKey: 0 };
+    const conversation = (await db.conversations.get(conversationId)) ?? emptyConversation(conversationId);
     const seq = conversation.lastSeq + 1;
     const sortKey = nextSortKey(conversation.lastSortKey, now);
     const message: MessageRow = { conversationId, id, direction: 'out', text, seq, sentAt: now, sortKey, state: 'queued' };

@@ -1,4 +1,5 @@
 import { db, type MessageRow } from '../storage/db.ts';
+import { emptyConversation } from '../storage/conversations.ts';
 import { nextSortKey } from './sort-key.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
@@ -12,7 +13,7 @@ import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 export async function commitIncoming(from: PeerId, frames: MessagePeerFrame[], now = Date.now()): Promise<{ ids: string[]; added: number }> {
   return db.transaction('rw', db.messages, db.conversations, async () => {
     const existing = await db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string]));
-    const conversation = (await db.conversations.get(from)) ?? { id: from, lastSeq: 0, lastSortKey: 0 };
+    const conversation = (await db.conversations.get(from)) ?? emptyConversation(from);
     let sortKey = conversation.lastSortKey;
     const seen = new Set<string>();
     const rows: MessageRow[] = [];
@@ -24,7 +25,7 @@ export async function commitIncoming(from: PeerId, frames: MessagePeerFrame[], n
     });
     if (rows.length > 0) {
       await db.messages.bulkAdd(rows);
-      await db.conversations.put({ ...conversation, lastSortKey: sortKey });
+      await db.conversations.put({ ...conversation, lastSortKey: sortKey, unread: conversation.unread + rows.length });
     }
     return { ids: frames.map((f) => f.id), added: rows.length };
   });
@@ -32,12 +33,16 @@ export async function commitIncoming(from: PeerId, frames: MessagePeerFrame[], n
 
 /** Marks incoming messages read locally; returns the IDs that changed (to send read receipts). */
 export async function markIncomingRead(conversationId: PeerId, ids: string[]): Promise<string[]> {
-  return db.transaction('rw', db.messages, async () => {
+  return db.transaction('rw', db.messages, db.conversations, async () => {
     const messages = await db.messages.bulkGet(ids.map((id) => [conversationId, id] as [PeerId, string]));
     const updates = messages
       .filter((m): m is MessageRow => m !== undefined && m.direction === 'in' && m.state !== 'read')
       .map((m) => ({ ...m, state: 'read' as const }));
-    if (updates.length > 0) await db.messages.bulkPut(updates);
+    if (updates.length > 0) {
+      await db.messages.bulkPut(updates);
+      const conversation = await db.conversations.get(conversationId);
+      if (conversation) await db.conversations.put({ ...conversation, unread: Math.max(0, conversation.unread - updates.length) });
+    }
     return updates.map((m) => m.id);
   });
 }

@@ -15,11 +15,8 @@ export function inviteLink(origin: string, id: PeerId, name: string): string {
   return `${origin}/#${params.toString()}`;
 }
 
-/** The invite in a URL fragment ("#invite=…"), if there is one. */
-export function inviteFromHash(hash: string): string | null {
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  return params.get('invite') === null ? null : hash;
-}
+/** Whether a URL fragment carries an invite ("#invite=…"). */
+export const hasInvite = (hash: string): boolean => new URLSearchParams(hash.replace(/^#/, '')).has('invite');
 
 /**
  * Reads what a person pasted: a whole invite link, a bare fragment, or a bare ID. Returns a

@@ -5,9 +5,10 @@ import { Messenger } from '../messaging/messenger.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling-client.ts';
 import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport.ts';
 import { shortId, type PeerId } from '../protocol/ids.ts';
-import { inviteFromHash, parseInvite } from '../protocol/invite.ts';
+import { hasInvite, parseInvite } from '../protocol/invite.ts';
 import { WS_PATH } from '../protocol/server-frames.ts';
 import { addContact, getContact, listContacts } from '../storage/contacts.ts';
+import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
 import { describePath, type PathView } from './path-view.ts';
@@ -21,6 +22,7 @@ export class AppState {
   identity = $state<IdentityRow | null>(null);
   contacts = $state<ContactRow[]>([]);
   online = $state<Record<PeerId, boolean>>({});
+  unread = $state<Record<PeerId, number>>({});
   links = $state<Record<PeerId, LinkStatus>>({});
   signalingState = $state<SignalingState>('offline');
   selected = $state<PeerId | null>(null);
@@ -133,6 +135,11 @@ export class AppState {
       this.contacts = contacts;
       signaling.watch(contacts.map((c) => c.id));
     });
+    liveQuery(unreadCounts).subscribe((counts) => {
+      this.unread = counts;
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      document.title = total > 0 ? `(${total}) Tincan` : 'Tincan';
+    });
     signaling.start();
     this.phase = 'ready';
   }
@@ -164,9 +171,8 @@ export class AppState {
   }
 
   private takeInviteFromLocation(): void {
-    const invite = inviteFromHash(location.hash);
-    if (!invite) return;
-    this.pendingInvite = invite;
+    if (!hasInvite(location.hash)) return;
+    this.pendingInvite = location.href;
     history.replaceState(null, '', location.pathname + location.search);
   }
 }

@@ -52,6 +52,8 @@ export interface ConversationRow {
   lastSeq: number;
   /** Last sortKey handed out here. */
   lastSortKey: number;
+  /** Incoming messages not yet shown to the user. */
+  unread: number;
 }
 
 export class TincanDb extends Dexie {
