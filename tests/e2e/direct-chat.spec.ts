@@ -13,8 +13,11 @@ test('two browsers add each other by invite link and chat both ways over a direc
 
   await openChat(alice, 'Bob');
   await sendMessage(alice, 'Hello Bob, this is Alice');
+  // Bob is not looking at the conversation yet: the message waits for him as unread.
+  await expect(contactItem(bob.page, 'Alice')).toContainText('1 unread');
   await openChat(bob, 'Alice');
   await expect(messageTexts(bob.page)).toHaveText(['Hello Bob, this is Alice']);
+  await expect(contactItem(bob.page, 'Alice')).not.toContainText('unread');
   await sendMessage(bob, 'Hi Alice!');
   await expect(messageTexts(alice.page)).toHaveText(['Hello Bob, this is Alice', 'Hi Alice!']);
 
