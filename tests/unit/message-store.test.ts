@@ -1,12 +1,13 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { queueMessage } from '../../web/messaging/compose.ts';
+import { queueMessages } from '../../web/messaging/compose.ts';
 import { applyReceipt, markSent } from '../../web/messaging/delivery.ts';
 import { commitIncoming, markIncomingRead } from '../../web/messaging/receive.ts';
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { db } from '../../web/storage/db.ts';
 import { listMessages } from '../../web/storage/messages.ts';
 import { pendingFor } from '../../web/storage/outbox.ts';
+const queueMessage = async (peer: string, text: string, now?: number) => (await queueMessages(peer, [text], now))[0]!;
 
 // The delivery bookkeeping against IndexedDB (fake-indexeddb stands in for the browser's here;
 // the end-to-end tests run the same code on Chromium's real IndexedDB).
@@ -21,6 +22,12 @@ beforeEach(async () => {
 });
 
 describe('outgoing', () => {
+  it('commits several texts at once in order', async () => {
+    const batch = await queueMessages(bob, ['a', 'b', 'c'], 7000);
+    expect(batch.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect((await pendingFor(bob)).map((m) => m.text)).toEqual(['a', 'b', 'c']);
+  });
+
   it('puts a message in history and the outbox together, with increasing seq and order', async () => {
     const first = await queueMessage(bob, 'one', 5000);
     const second = await queueMessage(bob, 'two', 5000); // same millisecond

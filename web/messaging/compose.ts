@@ -5,19 +5,22 @@ import { nextSortKey } from './sort-key.ts';
 import type { PeerId } from '../protocol/ids.ts';
 
 /**
- * Writes a new outgoing message to history and to the outbox in one transaction, before any
- * network attempt: once this resolves the message survives a crash or reload and will be sent.
+ * Writes new outgoing messages to history and to the outbox in one transaction, before any
+ * network attempt: once this resolves they survive a crash or reload and will be sent. Several
+ * texts written at once share one durable commit (one disk flush instead of one each).
  */
-export async function queueMessage(conversationId: PeerId, text: string, now = Date.now()): Promise<MessageRow> {
-  const id = await randomId();
+export async function queueMessages(conversationId: PeerId, texts: string[], now = Date.now()): Promise<MessageRow[]> {
   return db.transaction('rw', db.messages, db.outbox, db.conversations, async () => {
     const conversation = (await db.conversations.get(conversationId)) ?? emptyConversation(conversationId);
-    const seq = conversation.lastSeq + 1;
-    const sortKey = nextSortKey(conversation.lastSortKey, now);
-    const message: MessageRow = { conversationId, id, direction: 'out', text, seq, sentAt: now, sortKey, state: 'queued' };
-    await db.messages.add(message);
-    await db.outbox.add({ conversationId, id, seq, queuedAt: now });
+    let { lastSeq: seq, lastSortKey: sortKey } = conversation;
+    const messages = texts.map((text): MessageRow => {
+      seq += 1;
+      sortKey = nextSortKey(sortKey, now);
+      return { conversationId, id: randomId(), direction: 'out', text, seq, sentAt: now, sortKey, state: 'queued' };
+    });
+    await db.messages.bulkAdd(messages);
+    await db.outbox.bulkAdd(messages.map((m) => ({ conversationId, id: m.id, seq: m.seq, queuedAt: now })));
     await db.conversations.put({ ...conversation, lastSeq: seq, lastSortKey: sortKey });
-    return message;
+    return messages;
   });
 }

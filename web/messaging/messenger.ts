@@ -5,9 +5,10 @@ import { applyPeerName } from '../storage/contacts.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
 import { hasPending, pendingFor } from '../storage/outbox.ts';
 import type { Transport } from '../net/transport.ts';
-import { queueMessage } from './compose.ts';
+import { queueMessages } from './compose.ts';
 import { applyReceipt, markSent } from './delivery.ts';
 import { commitIncoming, markIncomingRead } from './receive.ts';
+import { CoalescingRunner } from './coalescing-runner.ts';
 
 // Moves messages between the local database and the transport: drains the outbox onto open
 // channels, commits what arrives before acknowledging it, and turns receipts into states.
@@ -25,15 +26,38 @@ export interface MessengerContext {
 export class Messenger {
   /** Message IDs written on the current channel of each contact; cleared when a channel opens. */
   private readonly sentOnLink = new Map<PeerId, Set<string>>();
-  private readonly draining = new Map<PeerId, Promise<void>>();
+  private readonly toQueue = new Map<PeerId, { text: string; resolve(): void; reject(error: unknown): void }[]>();
+  private readonly queuer = new CoalescingRunner<PeerId>((peer) => this.queue(peer), (e) => console.error('queue', e));
+  private readonly drainer = new CoalescingRunner<PeerId>((peer) => this.drain(peer), (e) => console.error('drain', e));
   private readonly incoming = new Map<PeerId, MessagePeerFrame[]>();
-  private readonly committing = new Map<PeerId, Promise<void>>();
+  private readonly committer = new CoalescingRunner<PeerId>((peer) => this.commit(peer), (e) => console.error('commit', e));
 
   constructor(private readonly ctx: MessengerContext) {}
 
-  /** Persists the message first, then tries to send it. */
-  async send(peer: PeerId, text: string): Promise<void> {
-    await queueMessage(peer, text);
+  /**
+   * Persists the message first, then tries to send it. Resolves once it is durably stored.
+   * Messages written while an earlier commit is running are committed together.
+   */
+  send(peer: PeerId, text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.toQueue.get(peer) ?? [];
+      waiting.push({ text, resolve, reject });
+      this.toQueue.set(peer, waiting);
+      this.queuer.request(peer);
+    });
+  }
+
+  private async queue(peer: PeerId): Promise<void> {
+    const batch = this.toQueue.get(peer) ?? [];
+    this.toQueue.delete(peer);
+    if (batch.length === 0) return;
+    try {
+      await queueMessages(peer, batch.map((w) => w.text));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    for (const w of batch) w.resolve();
     await this.kick(peer);
   }
 
@@ -43,7 +67,7 @@ export class Messenger {
    * demand, not to every contact that comes online.
    */
   async kick(peer: PeerId): Promise<void> {
-    if (this.ctx.transport.isOpen(peer)) return this.drain(peer);
+    if (this.ctx.transport.isOpen(peer)) return this.drainer.request(peer);
     if (!this.ctx.isOnline(peer)) return;
     if (this.ctx.isViewing(peer) || (await hasPending(peer))) this.ctx.transport.connect(peer);
   }
@@ -52,7 +76,7 @@ export class Messenger {
   onOpen(peer: PeerId): void {
     this.sentOnLink.set(peer, new Set());
     void this.ctx.transport.send(peer, [{ t: 'profile', name: this.ctx.myName() }]);
-    this.drain(peer);
+    this.drainer.request(peer);
     void this.markRead(peer);
   }
 
@@ -81,20 +105,17 @@ export class Messenger {
     await this.sendReceipts(peer, 'read', ids);
   }
 
-  private drain(peer: PeerId): void {
-    const previous = this.draining.get(peer) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const sent = this.sentOnLink.get(peer);
-      if (!sent || !this.ctx.transport.isOpen(peer)) return;
-      const pending = (await pendingFor(peer)).filter((m) => !sent.has(m.id));
-      if (pending.length === 0) return;
-      const frames: PeerFrame[] = pending.map((m) => ({ t: 'message', id: m.id, seq: m.seq, ts: m.sentAt, text: m.text }));
-      if (await this.ctx.transport.send(peer, frames)) {
-        for (const m of pending) sent.add(m.id);
-        await markSent(peer, pending.map((m) => m.id));
-      }
-    });
-    this.draining.set(peer, next.catch((error: unknown) => console.error('drain', error)));
+  /** Writes every outbox message not yet written on the current channel, in sequence order. */
+  private async drain(peer: PeerId): Promise<void> {
+    const sent = this.sentOnLink.get(peer);
+    if (!sent || !this.ctx.transport.isOpen(peer)) return;
+    const pending = (await pendingFor(peer)).filter((m) => !sent.has(m.id));
+    if (pending.length === 0) return;
+    const frames: PeerFrame[] = pending.map((m) => ({ t: 'message', id: m.id, seq: m.seq, ts: m.sentAt, text: m.text }));
+    if (await this.ctx.transport.send(peer, frames)) {
+      for (const m of pending) sent.add(m.id);
+      await markSent(peer, pending.map((m) => m.id));
+    }
   }
 
   /**
@@ -105,16 +126,16 @@ export class Messenger {
     const queue = this.incoming.get(peer) ?? [];
     queue.push(frame);
     this.incoming.set(peer, queue);
-    if (queue.length > 1) return; // a flush is already scheduled for this contact
-    const previous = this.committing.get(peer) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const batch = this.incoming.get(peer) ?? [];
-      this.incoming.delete(peer);
-      const { ids } = await commitIncoming(peer, batch);
-      await this.sendReceipts(peer, 'delivered', ids);
-      await this.markRead(peer);
-    });
-    this.committing.set(peer, next.catch((error: unknown) => console.error('commit', error)));
+    this.committer.request(peer);
+  }
+
+  private async commit(peer: PeerId): Promise<void> {
+    const batch = this.incoming.get(peer) ?? [];
+    this.incoming.delete(peer);
+    if (batch.length === 0) return;
+    const { ids } = await commitIncoming(peer, batch);
+    await this.sendReceipts(peer, 'delivered', ids);
+    await this.markRead(peer);
   }
 
   private async sendReceipts(peer: PeerId, status: 'delivered' | 'read', ids: string[]): Promise<void> {

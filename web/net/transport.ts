@@ -56,9 +56,7 @@ export class Transport {
   /** Starts a connection attempt unless one is open or under way. */
   connect(peer: PeerId): void {
     if (this.links.has(peer) || this.retryTimers.has(peer) || !this.signaling.isOnline) return;
-    void randomId().then((sid) => {
-      if (!this.links.has(peer)) this.startLink(peer, sid, true);
-    });
+    this.startLink(peer, randomId(), true);
   }
 
   /** Seals and writes frames on the open channel. Resolves false if there is no open channel. */
