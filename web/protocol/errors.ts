@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   peer_offline: 'The peer is not connected.',
   bad_target: 'A frame cannot be addressed to yourself.',
   too_many_watched: 'Too many peer IDs watched at once.',
+  blob_too_large: 'The blob is larger than the server accepts.',
+  quota_exceeded: "The recipient's mailbox is full.",
+  unknown_message: 'No such message is waiting for you.',
+  server_error: 'The server could not store the message; try again.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

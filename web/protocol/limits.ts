@@ -8,15 +8,31 @@ export const SERVER_LIMITS = {
   /** How long a new socket may take to answer the challenge before it is closed (4408). */
   authDeadlineMs: 10_000,
   /** Sustained frames per second allowed on one connection (token bucket refill rate). */
-  ratePerSecond: 50,
+  ratePerSecond: 200,
   /** Burst of frames one connection may send at once (token bucket size). */
-  rateBurst: 200,
+  rateBurst: 400,
   /** A connection that keeps sending while rate limited this many times in a row is closed (4429). */
   rateViolationsBeforeClose: 100,
   /** Interval of the server's WebSocket ping; a socket that missed the previous pong is dropped. */
   heartbeatIntervalMs: 30_000,
   /** Most peer IDs one connection may watch for presence at a time. */
   maxWatchedIds: 2_000,
+  /** Largest end-to-end blob in a `send` frame, in bytes (after base64url decoding). */
+  maxBlobBytes: 64 * 1024,
+  /** Sustained `send` frames per second per sender ID, across its reconnects. */
+  sendRatePerSecond: 100,
+  /** Burst of `send` frames one sender ID may make at once. */
+  sendRateBurst: 500,
+  /** Most blobs the mailbox holds for one recipient; more are refused with `quota_exceeded`. */
+  mailboxMaxCount: 10_000,
+  /** Most bytes of blobs the mailbox holds for one recipient. */
+  mailboxMaxBytes: 50 * 1024 * 1024,
+  /** How long the mailbox keeps an unacknowledged blob before the sweeper deletes it. */
+  mailboxTtlMs: 30 * 24 * 60 * 60 * 1000,
+  /** How often the sweeper deletes expired blobs. */
+  sweepIntervalMs: 60 * 60 * 1000,
+  /** Mailbox deliveries sent to a recipient and not yet acknowledged, at most (backpressure). */
+  deliveryWindow: 64,
 } as const;
 
 export type ServerLimits = { -readonly [K in keyof typeof SERVER_LIMITS]: number };
@@ -53,4 +69,9 @@ export const CLIENT_TIMING = {
   reconnectMaxMs: 30_000,
   /** A WebRTC attempt that has not opened a channel by then is abandoned and retried later. */
   iceAttemptMs: 15_000,
+  /** First retry of an undelivered message; it doubles up to the maximum, with jitter. */
+  retryBaseMs: 2_000,
+  retryMaxMs: 5 * 60_000,
+  /** `send` frames awaiting `accepted` at once, per contact (keeps under the server's rate). */
+  sendWindow: 32,
 } as const;

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isPeerId, isSignature, type PeerId } from './ids.ts';
+import { isPeerId, isRandomId, isSignature, type PeerId } from './ids.ts';
 import { SignalDataSchema, type SignalData } from './signal-data.ts';
 import { ERROR_CODES, isErrorCode, type ErrorCode } from './errors.ts';
 import { SERVER_LIMITS } from './limits.ts';
@@ -14,6 +14,10 @@ export const WS_PATH = '/ws';
 const PeerIdSchema = v.custom<PeerId>(isPeerId, 'must be a peer ID (43 base64url characters)');
 const Nonce = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 const Counter = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const BlobId = v.custom<string>(isRandomId, 'id must be a 128-bit base64url ID');
+/** base64url of the envelope; its decoded size is checked against maxBlobBytes by the server. */
+const Blob = v.pipe(v.string(), v.minLength(1), v.regex(/^[A-Za-z0-9_-]+$/), v.maxLength(Math.ceil((SERVER_LIMITS.maxBlobBytes * 4) / 3) + 4));
+const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 // ---- client → server ----------------------------------------------------------------------
 
@@ -30,10 +34,18 @@ const WatchFrame = v.object({
 });
 const SignalFrame = v.object({ t: v.literal('signal'), to: PeerIdSchema, data: SignalDataSchema });
 const PingFrame = v.object({ t: v.literal('ping'), n: Counter });
+/**
+ * An end-to-end blob for `to`: forwarded at once if `to` is online, else kept in the mailbox.
+ * `id` is the sender's random ID for this blob: the server keeps one copy per (recipient, id),
+ * so resending after a crash or a lost `accepted` never stores a duplicate.
+ */
+const SendFrame = v.object({ t: v.literal('send'), to: PeerIdSchema, id: BlobId, blob: Blob });
+/** The recipient has durably stored a mailbox delivery: the server deletes it now. */
+const AckFrame = v.object({ t: v.literal('ack'), id: BlobId });
 
-const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame]);
+const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame, SendFrame, AckFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
-const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping']);
+const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping', 'send', 'ack']);
 
 // ---- server → client ----------------------------------------------------------------------
 
@@ -45,6 +57,26 @@ const PresenceFrame = v.object({
 });
 const DeliverSignalFrame = v.object({ t: v.literal('signal'), from: PeerIdSchema, data: SignalDataSchema });
 const PongFrame = v.object({ t: v.literal('pong'), n: Counter });
+/**
+ * A `send` was forwarded to the online recipient ('relay') or durably committed to the mailbox
+ * ('mailbox', kept until `expiresAt` unless acknowledged).
+ */
+const AcceptedFrame = v.object({
+  t: v.literal('accepted'),
+  id: BlobId,
+  via: v.picklist(['relay', 'mailbox']),
+  expiresAt: v.optional(Timestamp),
+});
+/** A blob for this client. Mailbox deliveries must be acknowledged with `ack` once stored. */
+const DeliverFrame = v.object({
+  t: v.literal('deliver'),
+  id: BlobId,
+  from: PeerIdSchema,
+  blob: Blob,
+  via: v.picklist(['relay', 'mailbox']),
+  /** When the server accepted it. */
+  ts: Timestamp,
+});
 const ErrorFrame = v.object({
   t: v.literal('error'),
   code: v.custom<ErrorCode>(isErrorCode, 'unknown error code'),
@@ -58,10 +90,12 @@ const ServerFrameSchema = v.variant('t', [
   PresenceFrame,
   DeliverSignalFrame,
   PongFrame,
+  AcceptedFrame,
+  DeliverFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
-const SERVER_TYPES = new Set(['challenge', 'ready', 'presence', 'signal', 'pong', 'error']);
+const SERVER_TYPES = new Set(['challenge', 'ready', 'presence', 'signal', 'pong', 'accepted', 'deliver', 'error']);
 
 // ---- parsing --------------------------------------------------------------------------------
 
@@ -105,6 +139,20 @@ export const serverFrame = {
   presence: (peers: { id: PeerId; online: boolean }[]): ServerFrame => ({ t: 'presence', peers }),
   signal: (from: PeerId, data: SignalData): ServerFrame => ({ t: 'signal', from, data }),
   pong: (n: number): ServerFrame => ({ t: 'pong', n }),
+  accepted: (id: string, via: 'relay' | 'mailbox', expiresAt?: number): ServerFrame => ({
+    t: 'accepted',
+    id,
+    via,
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  }),
+  deliver: (d: { id: string; from: PeerId; blob: string; via: 'relay' | 'mailbox'; ts: number }): ServerFrame => ({
+    t: 'deliver',
+    id: d.id,
+    from: d.from,
+    blob: d.blob,
+    via: d.via,
+    ts: d.ts,
+  }),
   error: (code: ErrorCode, ref?: string, detail?: string): ServerFrame => ({
     t: 'error',
     code,
