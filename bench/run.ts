@@ -6,12 +6,14 @@ import { createSignalServer } from '../signal-server/server.ts';
 import { launchChromium } from '../tests/fixtures/chromium.ts';
 import { introduce } from '../tests/fixtures/ui.ts';
 import { baselineFirstMessage, baselineFlood, installBaselinePeer, startRelay, type BaselinePair } from './baseline.ts';
+import { benchMailbox, mailboxFigures, mailboxRates, type MailboxBenchResult } from './mailbox.ts';
 import { fmt, medianOf, summarize, table, type Summary } from './stats.ts';
 import { NAME_SHIM, openTincan, tincanFirstMessage, tincanFlood, type Driver, type FloodResult } from './tincan.ts';
 import { clearTimeline, installTimeline, phases, PHASES, readTimeline, setTimelineRecording, type RunTrace } from './timeline.ts';
 
 // Tincan's benchmark: time to a first message over a new WebRTC connection, and messages per
-// second over an open one, each next to a plain RTCDataChannel between the same two browsers.
+// second over an open one, each next to a plain RTCDataChannel between the same two browsers;
+// then the server's mailbox and relay on their own (bench/mailbox.ts).
 // `npm run bench` builds the app first; this file expects dist/ to be there.
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -116,7 +118,11 @@ async function main(): Promise<void> {
     console.log(`flood, baseline: ${BASELINE_FLOOD} messages over a raw RTCDataChannel…`);
     const raw = await baselineFlood(pair, 1000, BASELINE_FLOOD, textOf('flood'));
 
-    report({ tincan, inPage, baseline, flood, raw, connectionProblems });
+    // 4. The server's delivery path, on a server of its own with real ws clients.
+    console.log('server mailbox and relay: blobs through a fresh server with a SQLite file…');
+    const mailbox = await benchMailbox();
+
+    report({ tincan, inPage, baseline, flood, raw, mailbox, connectionProblems });
     if (log.length > 0) {
       console.log(`\nPage console (errors and warnings, ${log.length}):`);
       for (const line of log.slice(0, 20)) console.log(`  ${line}`);
@@ -134,6 +140,7 @@ interface Results {
   baseline: Series;
   flood: FloodResult;
   raw: { ms: number };
+  mailbox: MailboxBenchResult;
   connectionProblems: string[];
 }
 
@@ -201,6 +208,20 @@ function report(r: Results): void {
     ),
   );
 
+  const m = r.mailbox;
+  const rates = mailboxRates(m);
+  console.log(`\n== Server mailbox and relay (${m.blobs} blobs of ${m.blobBytes} bytes, one sender, one recipient) ==`);
+  console.log(
+    table(
+      ['', 'blobs', 'ms', 'blobs/s'],
+      [
+        [`mailbox: sends to an offline recipient → all accepted (committed; ${m.sendWindow} in flight)`, String(m.blobs), fmt(m.acceptedMs), fmt(rates.accepted, 0)],
+        [`mailbox: the recipient connects → all delivered and acked (window ${m.deliveryWindow})`, String(m.blobs), fmt(m.deliveredMs), fmt(rates.delivered, 0)],
+        [`relay: both online → the recipient has all (${m.sendWindow} in flight)`, String(m.blobs), fmt(m.relayMs), fmt(rates.relay, 0)],
+      ],
+    ),
+  );
+
   console.log('\n== Figures ==');
   console.log(
     `first-message tincan median=${fmt(tincan.median)}ms p90=${fmt(tincan.p90)}ms | baseline median=${fmt(baseline.median)}ms p90=${fmt(baseline.p90)}ms | ratio=${ratio.toFixed(2)} (${RUNS} runs each)`,
@@ -210,6 +231,7 @@ function report(r: Results): void {
   console.log(
     `throughput tincan ui->receiver=${rate(receivedRate, f.received, f.n)} msg/s ui->delivered=${rate(deliveredRate, f.delivered, f.n)} msg/s (${f.n} msgs) | baseline raw datachannel=${fmt(rawRate, 0)} msg/s (${BASELINE_FLOOD} msgs, ${TEXT_SIZE} chars each)`,
   );
+  console.log(`${mailboxFigures(m)} (${m.blobs} blobs of ${m.blobBytes} bytes)`);
 }
 
 main().then(

@@ -25,7 +25,7 @@ export async function openTincan(browser: Browser, url: string, name: string, lo
     if (message.type() === 'error' || message.type() === 'warning') log.push(`[${name}] console.${message.type()}: ${message.text()}`);
   });
   await page.goto(url);
-  return { name, browser, page };
+  return { name, page };
 }
 
 // ---- In-page watches: Date.now() at the mutation that reaches a target. ----

@@ -6,6 +6,8 @@ import type { PeerId } from '../web/protocol/ids.ts';
 import type { ServerLimits } from '../web/protocol/limits.ts';
 import { parseClientFrame, serverFrame, type ClientFrame, type ServerFrame } from '../web/protocol/server-frames.ts';
 import { verifyAuth } from './auth.ts';
+import { MailboxDelivery, type BlobRouter, type Recipient } from './delivery.ts';
+import type { Mailbox } from './mailbox.ts';
 import type { PresenceRegistry } from './presence.ts';
 import { FrameRateLimiter } from './rate-limit.ts';
 
@@ -16,6 +18,8 @@ import { FrameRateLimiter } from './rate-limit.ts';
 export interface ConnectionContext {
   limits: ServerLimits;
   presence: PresenceRegistry<Connection>;
+  mailbox: Mailbox;
+  router: BlobRouter;
   log: (line: string) => void;
 }
 
@@ -25,9 +29,11 @@ const SHUTDOWN_GRACE_MS = 1_000;
 type WatchFrame = Extract<ClientFrame, { t: 'watch' }>;
 type SignalFrame = Extract<ClientFrame, { t: 'signal' }>;
 
-export class Connection {
+export class Connection implements Recipient {
   /** Set once the challenge is answered; null means only `auth` is accepted. */
   private peerId: PeerId | null = null;
+  /** This connection's mailbox deliveries; set together with peerId. */
+  private inbox: MailboxDelivery | null = null;
   private readonly nonce = toBase64Url(randomBytes(32));
   private readonly rate: FrameRateLimiter;
   private readonly authDeadline: NodeJS.Timeout;
@@ -88,8 +94,19 @@ export class Connection {
     clearTimeout(cutOff);
   }
 
-  send(frame: ServerFrame): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  /** False when the socket is closing or closed, and the frame was not sent. */
+  send(frame: ServerFrame): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  relay(frame: ServerFrame): boolean {
+    return !this.refusing && this.send(frame);
+  }
+
+  mailboxChanged(): void {
+    this.guard(() => this.inbox?.pump());
   }
 
   private close(code: number, reason: string): void {
@@ -175,7 +192,19 @@ export class Connection {
       case 'ping':
         this.send(serverFrame.pong(frame.n));
         return;
+      // Not awaited: the next frames are handled while this one waits for its group commit
+      // (mailbox.ts), or every blob would cost a commit of its own. Each answer names its ID.
+      case 'send':
+        this.inBackground(this.ctx.router.send(this.peerId, frame, (reply) => this.send(reply)));
+        return;
+      case 'ack':
+        this.inBackground(this.inbox!.ack(frame.id));
+        return;
     }
+  }
+
+  private inBackground(work: Promise<void>): void {
+    work.catch((error: unknown) => this.fail(error));
   }
 
   private async authenticate(frame: { id: PeerId; sig: string }): Promise<void> {
@@ -193,6 +222,8 @@ export class Connection {
     // The newest connection wins: an old one is usually a tab or network the user has left.
     replaced?.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
     for (const watcher of notify) watcher.send(serverFrame.presence([{ id: frame.id, online: true }]));
+    this.inbox = new MailboxDelivery(frame.id, this.ctx, (f) => this.send(f));
+    this.inbox.pump();
   }
 
   private watch(frame: WatchFrame): void {

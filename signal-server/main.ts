@@ -13,6 +13,7 @@ async function start(): Promise<SignalServer> {
     host: config.host,
     staticDir: config.staticDir,
     publicOrigin: config.publicOrigin,
+    dataDir: config.dataDir,
     log: (line) => console.log(line),
   });
   console.log(`Tincan listening on http://localhost:${started.port} (bound to ${config.host})`);

@@ -1,5 +1,5 @@
-// Per-connection flood control. Pure: the clock is passed in, so tests can move time by hand
-// instead of sleeping.
+// Flood control, per connection and per sender ID. Pure: the clock is passed in, so tests can
+// move time by hand instead of sleeping.
 
 export type Clock = () => number;
 
@@ -23,14 +23,63 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** A full bucket behaves exactly like a new one, so it may be forgotten. */
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
     const now = this.now();
     // A clock that steps backwards (NTP adjustment) must not drain or overfill the bucket.
     const elapsedMs = Math.max(0, now - this.last);
     this.last = now;
     this.tokens = Math.min(this.burst, this.tokens + (elapsedMs / 1000) * this.ratePerSecond);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+  }
+}
+
+/** Fewest buckets a KeyedRateLimiter holds before it looks for full ones to forget. */
+const MIN_PRUNE_SIZE = 1_024;
+
+/**
+ * One token bucket per key (a sender's peer ID), so that a limit holds across the key's
+ * reconnections. Buckets that have refilled are forgotten, so memory follows recent use.
+ */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  /** Pruning runs when the map reaches this size, then it doubles what is left: amortised O(1). */
+  private pruneAt = MIN_PRUNE_SIZE;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: Clock = Date.now,
+  ) {}
+
+  take(key: string): boolean {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.pruneAt) this.prune();
+      bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** How many keys have a bucket (for tests). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private prune(): void {
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+    this.pruneAt = Math.max(MIN_PRUNE_SIZE, 2 * this.buckets.size);
   }
 }
 

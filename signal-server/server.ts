@@ -1,12 +1,15 @@
 import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { SERVER_LIMITS, type ServerLimits } from '../web/protocol/limits.ts';
 import { WS_PATH, WS_SUBPROTOCOL } from '../web/protocol/server-frames.ts';
 import { acceptedAuthOrigins } from './auth.ts';
 import { Connection, type ConnectionContext } from './connection.ts';
+import { BlobRouter } from './delivery.ts';
 import { createHttpHandler, pathOf, SECURITY_HEADERS } from './http-handler.ts';
+import { Mailbox } from './mailbox.ts';
 import { PresenceRegistry } from './presence.ts';
 
 // The server factory. It starts on any free port by default and returns its URL, so tests run as
@@ -20,6 +23,11 @@ export interface SignalServerOptions {
   staticDir?: string | null;
   /** The origin clients reach this server at (e.g. "https://chat.example"); see auth.ts. */
   publicOrigin?: string;
+  /**
+   * Directory of the mailbox database (`mailbox.sqlite`); it must exist. Without one the mailbox
+   * is an in-memory database lost on close: that is for tests only, main.ts always passes DATA_DIR.
+   */
+  dataDir?: string;
   limits?: Partial<ServerLimits>;
   log?: (line: string) => void;
 }
@@ -34,7 +42,10 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
   const host = options.host ?? '127.0.0.1';
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const log = options.log ?? (() => {});
-  const context: ConnectionContext = { limits, presence: new PresenceRegistry<Connection>(), log };
+  const mailbox = new Mailbox(options.dataDir === undefined ? ':memory:' : join(options.dataDir, 'mailbox.sqlite'), { limits, log });
+  const presence = new PresenceRegistry<Connection>();
+  const router = new BlobRouter(mailbox, limits, presence, log);
+  const context: ConnectionContext = { limits, presence, mailbox, router, log };
   const connections = new Set<Connection>();
   let shuttingDown: Promise<void> | null = null;
 
@@ -69,22 +80,43 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
 
+  // Expired blobs are never delivered (see Mailbox.pending); the sweeper deletes them for good.
+  const sweep = (): void => {
+    try {
+      const deleted = mailbox.sweep();
+      if (deleted > 0) log(`mailbox: deleted ${deleted} expired blob(s)`);
+    } catch (error) {
+      log(`mailbox: sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  sweep();
+  const sweeper = setInterval(sweep, limits.sweepIntervalMs);
+  sweeper.unref();
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? 0, host, () => {
       httpServer.off('error', reject);
       resolve();
     });
+  }).catch((error: unknown) => {
+    clearInterval(heartbeat);
+    clearInterval(sweeper);
+    mailbox.close();
+    throw error;
   });
   const port = (httpServer.address() as AddressInfo).port;
 
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(sweeper);
     await Promise.all([...connections].map((connection) => connection.shutdown()));
     wss.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections(); // idle keep-alive sockets would otherwise hold close() open
     await stopped;
+    // Last: commits what connections queued before they closed.
+    mailbox.close();
   }
 
   return {

@@ -52,6 +52,6 @@ test('opening an invite link offers to add that contact, and presence follows th
   await dialog.getByRole('button', { name: 'Add' }).click();
   await expect(contactItem(bob.page, 'Alice')).toContainText('online');
 
-  await alice.browser.close();
+  await people.close(alice);
   await expect(contactItem(bob.page, 'Alice')).toContainText('offline');
 });

@@ -1,12 +1,12 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { queueMessages } from '../../web/messaging/compose.ts';
-import { applyReceipt, markSent } from '../../web/messaging/delivery.ts';
+import { applyReceipt, expireOverdue, markFailed, markSent, recordAccepted, requeueAbove, retryFailed } from '../../web/messaging/delivery.ts';
 import { commitIncoming, markIncomingRead } from '../../web/messaging/receive.ts';
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { db } from '../../web/storage/db.ts';
 import { listMessages } from '../../web/storage/messages.ts';
-import { pendingFor } from '../../web/storage/outbox.ts';
+import { outboxRows, pendingFor } from '../../web/storage/outbox.ts';
 const queueMessage = async (peer: string, text: string, now?: number) => (await queueMessages(peer, [text], now))[0]!;
 
 // The delivery bookkeeping against IndexedDB (fake-indexeddb stands in for the browser's here;
@@ -25,7 +25,7 @@ describe('outgoing', () => {
   it('commits several texts at once in order', async () => {
     const batch = await queueMessages(bob, ['a', 'b', 'c'], 7000);
     expect(batch.map((m) => m.seq)).toEqual([1, 2, 3]);
-    expect((await pendingFor(bob)).map((m) => m.text)).toEqual(['a', 'b', 'c']);
+    expect((await pendingFor(bob)).map((p) => p.message.text)).toEqual(['a', 'b', 'c']);
   });
 
   it('puts a message in history and the outbox together, with increasing seq and order', async () => {
@@ -33,7 +33,7 @@ describe('outgoing', () => {
     const second = await queueMessage(bob, 'two', 5000); // same millisecond
     expect([first.seq, second.seq]).toEqual([1, 2]);
     expect(second.sortKey).toBeGreaterThan(first.sortKey);
-    expect((await pendingFor(bob)).map((m) => m.text)).toEqual(['one', 'two']);
+    expect((await pendingFor(bob)).map((p) => p.message.text)).toEqual(['one', 'two']);
     expect((await listMessages(bob)).map((m) => m.state)).toEqual(['queued', 'queued']);
   });
 
@@ -57,8 +57,8 @@ describe('outgoing', () => {
 
 describe('incoming', () => {
   it('stores each message once, and still acknowledges duplicates', async () => {
-    expect(await commitIncoming(bob, [incoming(1), incoming(2), incoming(1)])).toEqual({ ids: [msgId(1), msgId(2), msgId(1)], added: 2 });
-    expect(await commitIncoming(bob, [incoming(2), incoming(3)])).toEqual({ ids: [msgId(2), msgId(3)], added: 1 });
+    expect(await commitIncoming(bob, [incoming(1), incoming(2), incoming(1)])).toMatchObject({ ids: [msgId(1), msgId(2), msgId(1)], added: 2 });
+    expect(await commitIncoming(bob, [incoming(2), incoming(3)])).toMatchObject({ ids: [msgId(2), msgId(3)], added: 1 });
     expect((await listMessages(bob)).map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
   });
 
@@ -74,5 +74,58 @@ describe('incoming', () => {
     expect(await markIncomingRead(bob, [msgId(1), msgId(2)])).toEqual([msgId(1), msgId(2)]);
     expect(await markIncomingRead(bob, [msgId(1)])).toEqual([]);
     expect((await db.conversations.get(bob))?.unread).toBe(0);
+  });
+});
+
+describe('order and gaps', () => {
+  it('shows a late message before the later ones from the same sender', async () => {
+    await commitIncoming(bob, [incoming(1), incoming(3)], 1000);
+    await queueMessage(bob, 'my reply', 2000);
+    await commitIncoming(bob, [incoming(4)], 3000);
+    await commitIncoming(bob, [incoming(2)], 4000); // came by a slower path
+    expect((await listMessages(bob)).map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'my reply', 'm4']);
+    const conversation = await db.conversations.get(bob);
+    expect([conversation?.peerSeq, conversation?.peerSeqAhead]).toEqual([4, []]);
+  });
+
+  it('keeps a batch in the sender’s order whatever order it arrived in', async () => {
+    const { conversation } = await commitIncoming(bob, [incoming(3), incoming(1), incoming(5)]);
+    expect((await listMessages(bob)).map((m) => m.text)).toEqual(['m1', 'm3', 'm5']);
+    expect([conversation.peerSeq, conversation.peerSeqAhead]).toEqual([1, [3, 5]]);
+  });
+});
+
+describe('delivery through the server', () => {
+  it('a mailbox acceptance defers the next attempt to the expiry; a relay one backs off', async () => {
+    const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
+    await recordAccepted(bob, a!.id, 'mailbox', 50_000, 1000);
+    await recordAccepted(bob, b!.id, 'relay', undefined, 1000);
+    const rows = await outboxRows(bob);
+    expect(rows[0]).toMatchObject({ via: 'mailbox', expiresAt: 50_000, nextAttemptAt: 50_000, attempts: 1 });
+    expect(rows[1]!.nextAttemptAt).toBeGreaterThan(1000);
+    expect((await listMessages(bob)).map((m) => m.state)).toEqual(['sent', 'sent']);
+  });
+
+  it('expired mailbox copies and final errors become "Not delivered", and a retry queues again', async () => {
+    const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
+    await recordAccepted(bob, a!.id, 'mailbox', 5000, 1000);
+    expect(await expireOverdue(bob, await outboxRows(bob), 6000)).toEqual([a!.id]);
+    await markFailed(bob, [b!.id], 'full');
+    expect((await listMessages(bob)).map((m) => [m.state, m.failure])).toEqual([
+      ['failed', expect.stringMatching(/expired/)],
+      ['failed', 'full'],
+    ]);
+    expect(await pendingFor(bob)).toEqual([]);
+    await retryFailed(bob, b!.id, 7000);
+    expect((await pendingFor(bob)).map((p) => [p.message.text, p.message.state, p.message.failure])).toEqual([['b', 'queued', undefined]]);
+  });
+
+  it('a sync frame brings back messages the contact says it lacks', async () => {
+    const sent = await queueMessages(bob, ['a', 'b', 'c']);
+    await applyReceipt(bob, { t: 'receipt', status: 'delivered', ids: sent.map((m) => m.id) });
+    expect(await pendingFor(bob)).toEqual([]);
+    expect(await requeueAbove(bob, 1)).toBe(2);
+    expect((await pendingFor(bob)).map((p) => p.message.text)).toEqual(['b', 'c']);
+    expect(await requeueAbove(bob, 1)).toBe(0); // already back in the outbox
   });
 });

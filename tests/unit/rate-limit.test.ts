@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameRateLimiter, TokenBucket } from '../../signal-server/rate-limit.ts';
+import { FrameRateLimiter, KeyedRateLimiter, TokenBucket } from '../../signal-server/rate-limit.ts';
 
 /** A clock the test moves by hand. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
@@ -63,5 +63,31 @@ describe('FrameRateLimiter', () => {
     clock.advance(100);
     expect(limiter.decide()).toBe('allow');
     expect([limiter.decide(), limiter.decide(), limiter.decide()]).toEqual(['drop', 'drop', 'close']);
+  });
+});
+
+describe('KeyedRateLimiter', () => {
+  it('keeps one bucket per key', () => {
+    const clock = manualClock();
+    const limiter = new KeyedRateLimiter(10, 2, clock.now);
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([true, true, false]);
+    expect(limiter.take('b')).toBe(true);
+    clock.advance(100);
+    expect([limiter.take('a'), limiter.take('a')]).toEqual([true, false]);
+  });
+
+  it('forgets refilled buckets as keys come and go, and never a bucket in use', () => {
+    const clock = manualClock();
+    const limiter = new KeyedRateLimiter(10, 2, clock.now);
+    let busyAllowed = 0;
+    for (let i = 0; i < 5_000; i++) {
+      clock.advance(1);
+      limiter.take(`passer-by ${i}`); // refilled 100 ms later
+      if (limiter.take('busy')) busyAllowed += 1; // never full
+    }
+    expect(limiter.size).toBeLessThanOrEqual(1_024);
+    // The burst plus 5 s at 10/s: a busy bucket forgotten and made anew would have allowed more.
+    expect(busyAllowed).toBeGreaterThanOrEqual(50);
+    expect(busyAllowed).toBeLessThanOrEqual(52);
   });
 });

@@ -1,4 +1,5 @@
 import { db, type MessageRow } from '../storage/db.ts';
+import { newOutboxRow } from '../storage/outbox.ts';
 import { emptyConversation } from '../storage/conversations.ts';
 import { randomId } from '../crypto/random.ts';
 import { nextSortKey } from './sort-key.ts';
@@ -19,7 +20,7 @@ export async function queueMessages(conversationId: PeerId, texts: string[], now
       return { conversationId, id: randomId(), direction: 'out', text, seq, sentAt: now, sortKey, state: 'queued' };
     });
     await db.messages.bulkAdd(messages);
-    await db.outbox.bulkAdd(messages.map((m) => ({ conversationId, id: m.id, seq: m.seq, queuedAt: now })));
+    await db.outbox.bulkAdd(messages.map((m) => newOutboxRow(m, now)));
     await db.conversations.put({ ...conversation, lastSeq: seq, lastSortKey: sortKey });
     return messages;
   });

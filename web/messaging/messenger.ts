@@ -1,17 +1,21 @@
+import type { ErrorCode } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame, PeerFrame } from '../protocol/peer-frames.ts';
 import { applyPeerName } from '../storage/contacts.ts';
+import { db } from '../storage/db.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
-import { hasPending, pendingFor } from '../storage/outbox.ts';
+import { hasPending } from '../storage/outbox.ts';
 import type { Transport } from '../net/transport.ts';
 import { queueMessages } from './compose.ts';
-import { applyReceipt, markSent } from './delivery.ts';
+import { applyReceipt, requeueAbove, retryFailed } from './delivery.ts';
 import { commitIncoming, markIncomingRead } from './receive.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import { OutboxSender } from './outbox-sender.ts';
 
-// Moves messages between the local database and the transport: drains the outbox onto open
-// channels, commits what arrives before acknowledging it, and turns receipts into states.
+// Moves messages between the local database and the transport: persists what the user writes
+// before anything is sent, commits what arrives before acknowledging it, turns receipts into
+// states, and exchanges sync frames so that gaps get filled.
 
 export interface MessengerContext {
   transport: Transport;
@@ -23,76 +27,118 @@ export interface MessengerContext {
   isOnline(peer: PeerId): boolean;
 }
 
-export class Messenger {
-  /** Message IDs written on the current channel of each contact; cleared when a channel opens. */
-  private readonly sentOnLink = new Map<PeerId, Set<string>>();
-  private readonly toQueue = new Map<PeerId, { text: string; resolve(): void; reject(error: unknown): void }[]>();
-  private readonly queuer = new CoalescingRunner<PeerId>((peer) => this.queue(peer), (e) => console.error('queue', e));
-  private readonly drainer = new CoalescingRunner<PeerId>((peer) => this.drain(peer), (e) => console.error('drain', e));
-  private readonly incoming = new Map<PeerId, MessagePeerFrame[]>();
-  private readonly committer = new CoalescingRunner<PeerId>((peer) => this.commit(peer), (e) => console.error('commit', e));
+interface Waiter<T> {
+  item: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
-  constructor(private readonly ctx: MessengerContext) {}
+/** Items gathered per contact while a batch is being processed, each with its caller's promise. */
+class Batches<T> {
+  private readonly waiting = new Map<PeerId, Waiter<T>[]>();
+  private readonly runner: CoalescingRunner<PeerId>;
 
-  /**
-   * Persists the message first, then tries to send it. Resolves once it is durably stored.
-   * Messages written while an earlier commit is running are committed together.
-   */
-  send(peer: PeerId, text: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.toQueue.get(peer) ?? [];
-      waiting.push({ text, resolve, reject });
-      this.toQueue.set(peer, waiting);
-      this.queuer.request(peer);
-    });
+  constructor(label: string, process: (peer: PeerId, items: T[]) => Promise<void>) {
+    this.runner = new CoalescingRunner(
+      async (peer) => {
+        const batch = this.waiting.get(peer) ?? [];
+        this.waiting.delete(peer);
+        if (batch.length === 0) return;
+        try {
+          await process(peer, batch.map((w) => w.item));
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+          throw error;
+        }
+        for (const w of batch) w.resolve();
+      },
+      (error) => console.error(label, error),
+    );
   }
 
-  private async queue(peer: PeerId): Promise<void> {
-    const batch = this.toQueue.get(peer) ?? [];
-    this.toQueue.delete(peer);
-    if (batch.length === 0) return;
-    try {
-      await queueMessages(peer, batch.map((w) => w.text));
-    } catch (error) {
-      for (const w of batch) w.reject(error);
-      return;
-    }
-    for (const w of batch) w.resolve();
+  add(peer: PeerId, item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(peer) ?? [];
+      list.push({ item, resolve, reject });
+      this.waiting.set(peer, list);
+      this.runner.request(peer);
+    });
+  }
+}
+
+export class Messenger {
+  readonly outbox: OutboxSender;
+  /** Texts written while an earlier commit runs are committed together (one disk flush). */
+  private readonly writes = new Batches<string>('queue', async (peer, texts) => {
+    await queueMessages(peer, texts);
+    await this.kick(peer);
+  });
+  /** Incoming messages likewise: one durable transaction, then one receipt for the batch. */
+  private readonly arrivals = new Batches<MessagePeerFrame>('commit', (peer, frames) => this.commit(peer, frames));
+
+  constructor(private readonly ctx: MessengerContext) {
+    this.outbox = new OutboxSender(ctx.transport);
+  }
+
+  /** Persists the message, then sends it. Resolves once it is durably stored. */
+  send(peer: PeerId, text: string): Promise<void> {
+    return this.writes.add(peer, text);
+  }
+
+  /** The user asked to try a "Not delivered" message again. */
+  async retry(peer: PeerId, id: string): Promise<void> {
+    await retryFailed(peer, id);
     await this.kick(peer);
   }
 
   /**
-   * Gets pending messages moving: drain an open channel, or open one if the contact is online and
-   * a channel is wanted (something to send, or the conversation is on screen). Channels open on
-   * demand, not to every contact that comes online.
+   * Gets pending messages moving, and opens a channel if the contact is online and one is
+   * wanted (something to send, or the conversation is on screen). Channels open on demand, not
+   * to every contact that comes online.
    */
   async kick(peer: PeerId): Promise<void> {
-    if (this.ctx.transport.isOpen(peer)) return this.drainer.request(peer);
-    if (!this.ctx.isOnline(peer)) return;
+    this.outbox.request(peer);
+    if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
     if (this.ctx.isViewing(peer) || (await hasPending(peer))) this.ctx.transport.connect(peer);
   }
 
-  /** A channel to `peer` opened: introduce ourselves and (re)send everything not yet delivered. */
+  /** A channel to `peer` opened: introduce ourselves, compare notes, resend what is pending. */
   onOpen(peer: PeerId): void {
-    this.sentOnLink.set(peer, new Set());
-    void this.ctx.transport.send(peer, [{ t: 'profile', name: this.ctx.myName() }]);
-    this.drainer.request(peer);
+    this.outbox.channelOpened(peer);
+    void this.sendSync(peer, [{ t: 'profile', name: this.ctx.myName() }]);
     void this.markRead(peer);
   }
 
-  onFrames(peer: PeerId, frames: PeerFrame[]): void {
-    for (const frame of frames) {
-      switch (frame.t) {
-        case 'message':
-          this.queueIncoming(peer, frame);
-          break;
-        case 'receipt':
-          void applyReceipt(peer, frame);
-          break;
-        case 'profile':
-          void applyPeerName(peer, frame.name);
-          break;
-      }
+  /**
+   * The contact came online. If we have talked before, compare notes now rather than waiting for a
+   * channel (which may never form): gaps on either side get refilled through whatever path works.
+   */
+  async onPeerOnline(peer: PeerId): Promise<void> {
+    const conversation = await db.conversations.get(peer);
+    if (conversation && (conversation.lastSeq > 0 || conversation.peerSeq > 0)) await this.sendSync(peer);
+    await this.kick(peer);
+  }
+
+  onServerError(code: ErrorCode, ref: string | undefined): void {
+    void this.outbox.onServerError(code, ref);
+  }
+
+  /** Resolves once every frame is durably processed (the server may then delete its copy). */
+  async onFrames(peer: PeerId, frames: PeerFrame[]): Promise<void> {
+    await Promise.all(frames.map((frame) => this.onFrame(peer, frame)));
+  }
+
+  private async onFrame(peer: PeerId, frame: PeerFrame): Promise<void> {
+    switch (frame.t) {
+      case 'message':
+        return this.arrivals.add(peer, frame);
+      case 'receipt':
+        return applyReceipt(peer, frame);
+      case 'profile':
+        return applyPeerName(peer, frame.name);
+      case 'sync':
+        if ((await requeueAbove(peer, frame.have)) > 0) await this.kick(peer);
+        return;
     }
   }
 
@@ -105,37 +151,18 @@ export class Messenger {
     await this.sendReceipts(peer, 'read', ids);
   }
 
-  /** Writes every outbox message not yet written on the current channel, in sequence order. */
-  private async drain(peer: PeerId): Promise<void> {
-    const sent = this.sentOnLink.get(peer);
-    if (!sent || !this.ctx.transport.isOpen(peer)) return;
-    const pending = (await pendingFor(peer)).filter((m) => !sent.has(m.id));
-    if (pending.length === 0) return;
-    const frames: PeerFrame[] = pending.map((m) => ({ t: 'message', id: m.id, seq: m.seq, ts: m.sentAt, text: m.text }));
-    if (await this.ctx.transport.send(peer, frames)) {
-      for (const m of pending) sent.add(m.id);
-      await markSent(peer, pending.map((m) => m.id));
-    }
-  }
-
-  /**
-   * Incoming messages are committed in batches: one durable transaction for everything that
-   * arrived while the previous commit was running, then one receipt for the whole batch.
-   */
-  private queueIncoming(peer: PeerId, frame: MessagePeerFrame): void {
-    const queue = this.incoming.get(peer) ?? [];
-    queue.push(frame);
-    this.incoming.set(peer, queue);
-    this.committer.request(peer);
-  }
-
-  private async commit(peer: PeerId): Promise<void> {
-    const batch = this.incoming.get(peer) ?? [];
-    this.incoming.delete(peer);
-    if (batch.length === 0) return;
-    const { ids } = await commitIncoming(peer, batch);
+  private async commit(peer: PeerId, frames: MessagePeerFrame[]): Promise<void> {
+    const { ids, conversation } = await commitIncoming(peer, frames);
     await this.sendReceipts(peer, 'delivered', ids);
+    // A gap: tell the sender what we hold so it resends what we lack.
+    if (conversation.peerSeqAhead.length > 0) await this.sendSync(peer);
     await this.markRead(peer);
+  }
+
+  private async sendSync(peer: PeerId, before: PeerFrame[] = []): Promise<void> {
+    const conversation = await db.conversations.get(peer);
+    const sync: PeerFrame = { t: 'sync', have: conversation?.peerSeq ?? 0, last: conversation?.lastSeq ?? 0 };
+    await this.ctx.transport.sendControl(peer, [...before, sync]);
   }
 
   private async sendReceipts(peer: PeerId, status: 'delivered' | 'read', ids: string[]): Promise<void> {
@@ -143,6 +170,6 @@ export class Messenger {
     for (let i = 0; i < ids.length; i += MESSAGE_LIMITS.maxReceiptIds) {
       frames.push({ t: 'receipt', status, ids: ids.slice(i, i + MESSAGE_LIMITS.maxReceiptIds) });
     }
-    if (frames.length > 0) await this.ctx.transport.send(peer, frames);
+    if (frames.length > 0) await this.ctx.transport.sendControl(peer, frames);
   }
 }

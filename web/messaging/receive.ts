@@ -1,6 +1,8 @@
-import { db, type MessageRow } from '../storage/db.ts';
+import Dexie from 'dexie';
+import { db, type ConversationRow, type MessageRow } from '../storage/db.ts';
 import { emptyConversation } from '../storage/conversations.ts';
 import { nextSortKey } from './sort-key.ts';
+import { recordPeerSeq } from './peer-seq.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 
@@ -10,25 +12,48 @@ import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
  * sender never saw our receipt, so it must get one again. Only call the receipt path after this
  * resolves: the acknowledgement promises the message is on disk.
  */
-export async function commitIncoming(from: PeerId, frames: MessagePeerFrame[], now = Date.now()): Promise<{ ids: string[]; added: number }> {
+export async function commitIncoming(
+  from: PeerId,
+  frames: MessagePeerFrame[],
+  now = Date.now(),
+): Promise<{ ids: string[]; added: number; conversation: ConversationRow }> {
   return db.transaction('rw', db.messages, db.conversations, async () => {
     const existing = await db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string]));
-    const conversation = (await db.conversations.get(from)) ?? emptyConversation(from);
-    let sortKey = conversation.lastSortKey;
-    const seen = new Set<string>();
-    const rows: MessageRow[] = [];
-    frames.forEach((f, i) => {
-      if (existing[i] || seen.has(f.id)) return;
-      seen.add(f.id);
-      sortKey = nextSortKey(sortKey, now);
-      rows.push({ conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' });
-    });
-    if (rows.length > 0) {
-      await db.messages.bulkAdd(rows);
-      await db.conversations.put({ ...conversation, lastSortKey: sortKey, unread: conversation.unread + rows.length });
+    let conversation = (await db.conversations.get(from)) ?? emptyConversation(from);
+    const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
+    for (const f of fresh) {
+      const sortKey = await placeIncoming(from, f.seq, conversation.lastSortKey, now);
+      await db.messages.add({ conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' });
+      conversation = {
+        ...conversation,
+        ...recordPeerSeq(conversation, f.seq),
+        lastSortKey: Math.max(conversation.lastSortKey, sortKey),
+        unread: conversation.unread + 1,
+      };
     }
-    return { ids: frames.map((f) => f.id), added: rows.length };
+    if (fresh.length > 0) await db.conversations.put(conversation);
+    return { ids: frames.map((f) => f.id), added: fresh.length, conversation };
   });
+}
+
+const dedupe = (frames: MessagePeerFrame[]): MessagePeerFrame[] => [...new Map(frames.map((f) => [f.id, f])).values()];
+
+/**
+ * Where an incoming message goes in the conversation. Normally at the end. A message that
+ * arrives after a later one from the same sender (it came by a slower path, or was resent after
+ * a gap) goes just before that later one, so the sender's order is kept on screen.
+ */
+async function placeIncoming(from: PeerId, seq: number, lastSortKey: number, now: number): Promise<number> {
+  const later = await db.messages
+    .where('[conversationId+direction+seq]')
+    .between([from, 'in', seq + 1], [from, 'in', Infinity])
+    .first();
+  if (!later) return nextSortKey(lastSortKey, now);
+  const before = await db.messages
+    .where('[conversationId+sortKey]')
+    .between([from, Dexie.minKey], [from, later.sortKey], true, false)
+    .last();
+  return ((before?.sortKey ?? later.sortKey - 1) + later.sortKey) / 2;
 }
 
 /** Marks incoming messages read locally; returns the IDs that changed (to send read receipts). */

@@ -33,6 +33,7 @@ export class PeerLink {
   /** Outgoing signals in order: an offer must not be overtaken by its candidates while signing. */
   private outgoing: Promise<void> = Promise.resolve();
   private readonly attemptTimer: ReturnType<typeof setTimeout>;
+  private readonly onFinish: (() => void)[] = [];
 
   constructor(private readonly options: PeerLinkOptions) {
     this.peer = options.peer;
@@ -68,10 +69,17 @@ export class PeerLink {
     }
   }
 
-  /** Writes one frame, waiting while the channel's send buffer is full. */
+  /**
+   * Writes one frame, waiting while the channel's send buffer is full. Rejects if the link is or
+   * becomes closed, so a dead channel can never leave a sender waiting for a drain.
+   */
   async send(bytes: Uint8Array): Promise<void> {
     if (this.state !== 'open') throw new Error('link is not open');
-    if (!this.sp.write(bytes)) await new Promise<void>((resolve) => this.sp.once('drain', resolve));
+    if (this.sp.write(bytes)) return;
+    await new Promise<void>((resolve, reject) => {
+      this.sp.once('drain', resolve);
+      this.onFinish.push(() => reject(new Error('link closed')));
+    });
   }
 
   /** The path the connection uses right now, from getStats. */
@@ -97,6 +105,7 @@ export class PeerLink {
     this.state = 'closed';
     clearTimeout(this.attemptTimer);
     if (destroy) this.sp.destroy();
+    for (const callback of this.onFinish.splice(0)) callback();
     this.options.onClose(this, reason);
   }
 

@@ -17,6 +17,8 @@ export interface SignalingHandlers {
   onPresence(peers: { id: PeerId; online: boolean }[]): void;
   onSignal(from: PeerId, data: SignalData): void;
   onServerError(frame: Extract<ServerFrame, { t: 'error' }>): void;
+  onAccepted(frame: Extract<ServerFrame, { t: 'accepted' }>): void;
+  onDeliver(frame: Extract<ServerFrame, { t: 'deliver' }>): void;
 }
 
 export class SignalingClient {
@@ -64,6 +66,16 @@ export class SignalingClient {
   /** Sends a signal; false when not connected (the caller retries when we are back online). */
   sendSignal(to: PeerId, data: SignalData): boolean {
     return this.state === 'online' && this.send({ t: 'signal', to, data });
+  }
+
+  /** Hands a blob to the server for `to` (relay or mailbox); false when not connected. */
+  sendBlob(to: PeerId, id: string, blob: string): boolean {
+    return this.state === 'online' && this.send({ t: 'send', to, id, blob });
+  }
+
+  /** Tells the server a mailbox delivery is durably stored here, so it can delete its copy. */
+  ack(id: string): void {
+    if (this.state === 'online') this.send({ t: 'ack', id });
   }
 
   private send(frame: ClientFrame): boolean {
@@ -125,6 +137,10 @@ export class SignalingClient {
       case 'pong':
         if (frame.n === this.pingCounter) clearTimeout(this.pongDeadline);
         return;
+      case 'accepted':
+        return this.handlers.onAccepted(frame);
+      case 'deliver':
+        return this.handlers.onDeliver(frame);
       case 'error':
         return this.handlers.onServerError(frame);
     }

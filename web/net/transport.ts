@@ -7,6 +7,7 @@ import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { SignalData, SignedSdp } from '../protocol/signal-data.ts';
 import { backoffDelay } from './backoff.ts';
+import { fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
 import { PeerLink } from './peer-link.ts';
 import type { PathReport } from './path.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -25,7 +26,8 @@ export type SecurityEvent =
 
 export interface TransportHandlers {
   onOpen(peer: PeerId): void;
-  onFrames(peer: PeerId, frames: PeerFrame[]): void;
+  /** Resolves once the frames are durably processed (for messages: committed). */
+  onFrames(peer: PeerId, frames: PeerFrame[]): Promise<void>;
   onStatus(peer: PeerId, status: LinkStatus): void;
   onSecurityEvent(event: SecurityEvent): void;
 }
@@ -53,6 +55,10 @@ export class Transport {
     return this.links.get(peer)?.state === 'open';
   }
 
+  get serverOnline(): boolean {
+    return this.signaling.isOnline;
+  }
+
   /** Starts a connection attempt unless one is open or under way. */
   connect(peer: PeerId): void {
     if (this.links.has(peer) || this.retryTimers.has(peer) || !this.signaling.isOnline) return;
@@ -67,8 +73,44 @@ export class Transport {
       for (const frame of frames) await link.send(await this.cipher.seal(peer, frame));
       return true;
     } catch {
-      return false; // the channel died mid-write; what was not delivered stays in the outbox
+      // The channel died mid-write. Close our side so the ladder falls back to the server;
+      // whatever was not acknowledged is still in the outbox.
+      link.close('write failed');
+      return false;
     }
+  }
+
+  /**
+   * Seals one frame and hands it to the server under `blobId`: relayed at once if the contact is
+   * online, kept in its mailbox otherwise. The answer comes later as `accepted` or an error.
+   */
+  async sendViaServer(peer: PeerId, blobId: string, frame: PeerFrame): Promise<boolean> {
+    if (!this.signaling.isOnline) return false;
+    const envelope = await this.cipher.seal(peer, frame);
+    return this.signaling.sendBlob(peer, blobId, toBase64Url(envelope));
+  }
+
+  /**
+   * Receipts, profile and sync: over the channel if one is open, else through the server, once.
+   * They are not retried; a lost receipt is answered by the sender's retry of the message.
+   */
+  async sendControl(peer: PeerId, frames: PeerFrame[]): Promise<void> {
+    if (await this.send(peer, frames)) return;
+    for (const frame of frames) await this.sendViaServer(peer, randomId(), frame);
+  }
+
+  /** A blob the server delivered: opened like a channel frame; a mailbox copy is acknowledged
+   *  only after the app has processed (committed) it, or when it can never be opened. */
+  receiveFromServer(delivery: { id: string; from: PeerId; blob: string; via: 'relay' | 'mailbox' }): void {
+    const bytes = fromBase64Url(delivery.blob);
+    const processed = bytes
+      ? this.receive(delivery.from, bytes)
+      : Promise.resolve(this.handlers.onSecurityEvent({ kind: 'bad_envelope', peer: delivery.from, code: 'bad_base64' }));
+    if (delivery.via !== 'mailbox') return;
+    void processed.then(
+      () => this.signaling.ack(delivery.id),
+      (error: unknown) => console.error('delivery not stored; the server will deliver it again', error),
+    );
   }
 
   /** The contact went offline: drop any attempt, it cannot succeed. */
@@ -134,10 +176,22 @@ export class Transport {
       current.close('replaced by a new offer');
     }
     this.clearRetry(from);
-    this.startLink(from, offer.sid, false).accept(offer);
+    this.startLink(from, offer.sid, false)?.accept(offer);
   }
 
-  private startLink(peer: PeerId, sid: string, initiator: boolean): PeerLink {
+  /** Starts a WebRTC attempt; where WebRTC is unavailable, the failure is retried like any other. */
+  private startLink(peer: PeerId, sid: string, initiator: boolean): PeerLink | null {
+    try {
+      return this.createLink(peer, sid, initiator);
+    } catch (error) {
+      console.warn('WebRTC unavailable', error);
+      this.scheduleRetry(peer); // first, so that the status change below cannot retry at once
+      this.handlers.onStatus(peer, { kind: 'none' });
+      return null;
+    }
+  }
+
+  private createLink(peer: PeerId, sid: string, initiator: boolean): PeerLink {
     const link = new PeerLink({
       me: this.me,
       peer,
@@ -153,7 +207,7 @@ export class Transport {
           if (this.links.get(peer) === link) this.handlers.onStatus(peer, { kind: 'open', path });
         });
       },
-      onData: (_, bytes) => this.receive(peer, bytes),
+      onData: (_, bytes) => void this.receive(peer, bytes),
       onClose: (_, reason) => {
         if (this.links.get(peer) !== link) return;
         this.links.delete(peer);
@@ -166,17 +220,21 @@ export class Transport {
     return link;
   }
 
-  private receive(peer: PeerId, bytes: Uint8Array): void {
+  /**
+   * Decrypts in arrival order per contact and hands frames on. Resolves when the app has
+   * processed them, or at once for an envelope that fails its checks (reported, then dropped).
+   */
+  private receive(peer: PeerId, bytes: Uint8Array): Promise<void> {
     const previous = this.decrypting.get(peer) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      try {
-        this.handlers.onFrames(peer, [await this.cipher.open(peer, bytes)]);
-      } catch (error) {
+    const opened = previous.then(() => this.cipher.open(peer, bytes));
+    this.decrypting.set(peer, opened.then(() => undefined, () => undefined));
+    return opened.then(
+      (frame) => this.handlers.onFrames(peer, [frame]),
+      (error: unknown) => {
         const code = error instanceof CryptoError ? error.code : 'decrypt_failed';
         this.handlers.onSecurityEvent({ kind: 'bad_envelope', peer, code });
-      }
-    });
-    this.decrypting.set(peer, next);
+      },
+    );
   }
 
   /** After a failed or dropped link, try again later; the owner decides whether it is needed. */

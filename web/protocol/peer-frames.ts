@@ -30,7 +30,15 @@ const ProfileFrame = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MESSAGE_LIMITS.maxNameLength)),
 });
 
-const PeerFrameSchema = v.variant('t', [MessageFrame, ReceiptFrame, ProfileFrame]);
+const SeqNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * What I hold from you: every message of yours up to `have` (so resend what is above it), and
+ * `last`, the highest sequence number I have used myself (so you can see what you lack).
+ */
+const SyncFrame = v.object({ t: v.literal('sync'), have: SeqNumber, last: SeqNumber });
+
+const PeerFrameSchema = v.variant('t', [MessageFrame, ReceiptFrame, ProfileFrame, SyncFrame]);
 export type PeerFrame = v.InferOutput<typeof PeerFrameSchema>;
 export type MessagePeerFrame = v.InferOutput<typeof MessageFrame>;
 export type ReceiptPeerFrame = v.InferOutput<typeof ReceiptFrame>;

@@ -17,8 +17,10 @@ import { AlertList } from './alerts.svelte.ts';
 // The app's state and the services behind it, wired together once an identity exists.
 // Components read the $state fields and call the methods; services never touch the DOM.
 
+const TAB_LOCK = 'tincan-active-tab';
+
 export class AppState {
-  phase = $state<'loading' | 'onboarding' | 'ready'>('loading');
+  phase = $state<'loading' | 'onboarding' | 'ready' | 'elsewhere'>('loading');
   identity = $state<IdentityRow | null>(null);
   contacts = $state<ContactRow[]>([]);
   online = $state<Record<PeerId, boolean>>({});
@@ -43,13 +45,13 @@ export class AppState {
       if (this.visible && this.selected) void this.messenger?.markRead(this.selected);
     });
     const identity = await loadIdentity();
-    if (identity) this.start(identity);
+    if (identity) this.claimTab(identity, false);
     else this.phase = 'onboarding';
   }
 
   async createIdentity(name: string): Promise<void> {
     const keys = await generateIdentityKeys();
-    this.start(await saveIdentity(keys, name.trim()));
+    this.claimTab(await saveIdentity(keys, name.trim()), false);
   }
 
   /** Adds a contact from a pasted link or ID; returns the reason when it cannot. */
@@ -82,6 +84,10 @@ export class AppState {
     await this.messenger?.send(peer, text);
   }
 
+  async retry(peer: PeerId, id: string): Promise<void> {
+    await this.messenger?.retry(peer, id);
+  }
+
   /** Called by the conversation view when new messages are shown. */
   messagesShown(peer: PeerId): void {
     void this.messenger?.markRead(peer);
@@ -96,27 +102,50 @@ export class AppState {
     });
   }
 
+  /**
+   * One tab per profile runs the services: two would race each other over the same outbox and
+   * the server would drop one of their connections. A Web Lock held for the page's lifetime
+   * decides; another tab can take over ("Use here"), and the tab it was taken from reloads into
+   * the waiting screen.
+   */
+  private claimTab(identity: IdentityRow, steal: boolean): void {
+    const held = navigator.locks.request(TAB_LOCK, steal ? { steal: true } : { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        this.identity = identity;
+        this.phase = 'elsewhere';
+        return;
+      }
+      this.start(identity);
+      return new Promise<void>(() => {}); // held until the page goes away or another tab steals it
+    });
+    held.catch(() => location.reload());
+  }
+
+  useHere(): void {
+    if (this.identity && this.phase === 'elsewhere') this.claimTab(this.identity, true);
+  }
+
   private start(identity: IdentityRow): void {
     this.identity = identity;
     const keys: IdentityKeys = { id: identity.id, publicKey: identity.publicKey, secretKey: identity.secretKey };
     const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`;
     const signaling = new SignalingClient(wsUrl, keys, {
-      onState: (state) => {
-        this.signalingState = state;
-        if (state !== 'online') this.online = {};
-      },
+      onState: (state) => this.onSignalingState(state),
       onPresence: (peers) => this.onPresence(peers),
       onSignal: (from, data) => this.transport?.handleSignal(from, data),
+      onAccepted: (frame) => void this.messenger?.outbox.onAccepted(frame.id, frame.via, frame.expiresAt),
+      onDeliver: (frame) => this.transport?.receiveFromServer(frame),
       onServerError: (frame) => {
         if (frame.code !== 'peer_offline') console.warn('server error', frame.code, frame.message);
+        this.messenger?.onServerError(frame.code, frame.ref);
       },
     });
     const transport = new Transport(keys, new PeerCipher(keys), signaling, () => ({ iceServers: [] }), {
-      onOpen: (peer) => {
-        void this.ensureContact(peer);
-        this.messenger?.onOpen(peer);
+      onOpen: (peer) => this.messenger?.onOpen(peer),
+      onFrames: async (peer, frames) => {
+        await this.ensureContact(peer);
+        await this.messenger?.onFrames(peer, frames);
       },
-      onFrames: (peer, frames) => this.messenger?.onFrames(peer, frames),
       onStatus: (peer, status) => {
         this.links = { ...this.links, [peer]: status };
         if (status.kind === 'none') void this.messenger?.kick(peer);
@@ -144,18 +173,31 @@ export class AppState {
     this.phase = 'ready';
   }
 
-  private onPresence(peers: { id: PeerId; online: boolean }[]): void {
-    const next = { ...this.online };
-    for (const { id, online } of peers) next[id] = online;
-    this.online = next;
-    for (const { id, online } of peers) {
-      if (online) void this.messenger?.kick(id);
-      else this.transport?.peerOffline(id);
+  private onSignalingState(state: SignalingState): void {
+    this.signalingState = state;
+    if (state === 'online') {
+      // Back on the server: whatever waited on this device can go now.
+      for (const contact of this.contacts) void this.messenger?.kick(contact.id);
+    } else {
+      this.online = {};
+      this.messenger?.outbox.serverLost();
     }
   }
 
-  /** Someone we have not added connected to us with a valid signature: keep them as a contact. */
+  private onPresence(peers: { id: PeerId; online: boolean }[]): void {
+    const previous = this.online;
+    const next = { ...previous };
+    for (const { id, online } of peers) next[id] = online;
+    this.online = next;
+    for (const { id, online } of peers) {
+      if (online && !previous[id]) void this.messenger?.onPeerOnline(id);
+      else if (!online) this.transport?.peerOffline(id);
+    }
+  }
+
+  /** Someone we have not added sent us something that verified: keep them as a contact. */
   private async ensureContact(peer: PeerId): Promise<void> {
+    if (this.contacts.some((c) => c.id === peer)) return;
     await addContact({ id: peer, name: `Unknown ${shortId(peer)}`, nameSource: 'unknown', addedAt: Date.now() });
   }
 

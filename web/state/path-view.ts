@@ -32,7 +32,13 @@ export function describePath(input: {
     return { label: 'Queued (offline)', reason: 'You are not connected to the server; messages wait on this device.' };
   }
   if (!peerOnline) {
-    return { label: 'Queued (offline)', reason: `${peerName} is offline; messages wait on this device until they return.` };
+    return {
+      label: 'Queued (offline)',
+      reason: `${peerName} is offline; messages wait, end-to-end encrypted, in the server's mailbox.`,
+    };
   }
-  return { label: 'Connecting', reason: `Opening a direct connection to ${peerName}…` };
+  if (link.kind === 'connecting') {
+    return { label: 'Connecting', reason: `Opening a direct connection; messages go through the server relay meanwhile.` };
+  }
+  return { label: 'Server relay', reason: 'No direct connection: messages go end-to-end encrypted through the server.' };
 }

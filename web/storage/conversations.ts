@@ -1,7 +1,14 @@
 import { db, type ConversationRow } from './db.ts';
 import type { PeerId } from '../protocol/ids.ts';
 
-export const emptyConversation = (id: PeerId): ConversationRow => ({ id, lastSeq: 0, lastSortKey: 0, unread: 0 });
+export const emptyConversation = (id: PeerId): ConversationRow => ({
+  id,
+  lastSeq: 0,
+  lastSortKey: 0,
+  unread: 0,
+  peerSeq: 0,
+  peerSeqAhead: [],
+});
 
 /** Unread counts per contact (only conversations that have any). */
 export async function unreadCounts(): Promise<Record<PeerId, number>> {

@@ -37,6 +37,8 @@ export interface MessageRow {
   sortKey: number;
   /** For outgoing messages: delivery state. For incoming: 'delivered', then 'read' once shown. */
   state: SendState;
+  /** Why an outgoing message was not delivered (state 'failed'), in words for the user. */
+  failure?: string;
 }
 
 export interface OutboxRow {
@@ -44,6 +46,13 @@ export interface OutboxRow {
   id: string;
   seq: number;
   queuedAt: number;
+  /** Sends through the server so far (each answered `accepted` or an error). */
+  attempts: number;
+  /** When the next send through the server is due (the channel sends at once regardless). */
+  nextAttemptAt: number;
+  /** How the server last accepted it: forwarded, or held in the mailbox until expiresAt. */
+  via?: 'relay' | 'mailbox';
+  expiresAt?: number;
 }
 
 export interface ConversationRow {
@@ -54,6 +63,10 @@ export interface ConversationRow {
   lastSortKey: number;
   /** Incoming messages not yet shown to the user. */
   unread: number;
+  /** Highest sequence number up to which every message from the contact has arrived. */
+  peerSeq: number;
+  /** Sequence numbers from the contact received above a gap (after peerSeq + 1). */
+  peerSeqAhead: number[];
 }
 
 export class TincanDb extends Dexie {
@@ -70,7 +83,7 @@ export class TincanDb extends Dexie {
     this.version(1).stores({
       identity: 'key',
       contacts: 'id, addedAt',
-      messages: '[conversationId+id], [conversationId+sortKey]',
+      messages: '[conversationId+id], [conversationId+sortKey], [conversationId+direction+seq]',
       outbox: '[conversationId+id], [conversationId+seq]',
       conversations: 'id',
     });

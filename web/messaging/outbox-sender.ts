@@ -1,0 +1,111 @@
+import type { Transport } from '../net/transport.ts';
+import type { ErrorCode } from '../protocol/errors.ts';
+import type { PeerId } from '../protocol/ids.ts';
+import { CLIENT_TIMING } from '../protocol/limits.ts';
+import type { PeerFrame } from '../protocol/peer-frames.ts';
+import type { MessageRow } from '../storage/db.ts';
+import { pendingFor } from '../storage/outbox.ts';
+import { CoalescingRunner } from './coalescing-runner.ts';
+import { expireOverdue, markFailed, markSent, recordAccepted, recordRetryLater } from './delivery.ts';
+
+// The transport ladder for the outbox of each contact. An open data channel takes everything not
+// yet written on it. Without one, messages go to the server at once — relayed if the contact is
+// online, into its mailbox if not — so a slow WebRTC attempt never holds them back; the channel
+// takes over when it opens. Every message is retried until its end-to-end receipt arrives.
+
+/** Server errors that will not go away by retrying: the message is marked "Not delivered". */
+const FINAL_ERRORS: Partial<Record<ErrorCode, string>> = {
+  quota_exceeded: "The contact's mailbox on the server is full.",
+  blob_too_large: 'The message is larger than the server accepts.',
+  bad_target: 'The server refused the recipient.',
+};
+
+/** A send the server has not answered after this long is presumed lost and may go again. */
+const IN_FLIGHT_TIMEOUT_MS = 30_000;
+
+const messageFrame = (m: MessageRow): PeerFrame => ({ t: 'message', id: m.id, seq: m.seq, ts: m.sentAt, text: m.text });
+
+export class OutboxSender {
+  /** Message IDs written on the current channel of each contact; cleared when a channel opens. */
+  private readonly sentOnLink = new Map<PeerId, Set<string>>();
+  /** Sends through the server awaiting `accepted` (or an error), by message ID. */
+  private readonly inFlight = new Map<string, { peer: PeerId; since: number }>();
+  private readonly timers = new Map<PeerId, ReturnType<typeof setTimeout>>();
+  private readonly runner = new CoalescingRunner<PeerId>((peer) => this.drain(peer), (e) => console.error('outbox', e));
+
+  constructor(private readonly transport: Transport) {}
+
+  /** Something changed for this contact (new message, channel, presence, server): look again. */
+  request(peer: PeerId): void {
+    this.runner.request(peer);
+  }
+
+  channelOpened(peer: PeerId): void {
+    this.sentOnLink.set(peer, new Set());
+    this.request(peer);
+  }
+
+  /** The server connection dropped: unanswered sends will never be answered. */
+  serverLost(): void {
+    this.inFlight.clear();
+  }
+
+  async onAccepted(id: string, via: 'relay' | 'mailbox', expiresAt: number | undefined): Promise<void> {
+    const entry = this.inFlight.get(id);
+    if (!entry) return; // a control frame, or an answer from before a reconnect
+    this.inFlight.delete(id);
+    await recordAccepted(entry.peer, id, via, expiresAt);
+    this.request(entry.peer);
+  }
+
+  async onServerError(code: ErrorCode, ref: string | undefined): Promise<void> {
+    const entry = ref === undefined ? undefined : this.inFlight.get(ref);
+    if (!entry || ref === undefined) return;
+    this.inFlight.delete(ref);
+    const reason = FINAL_ERRORS[code];
+    if (reason) await markFailed(entry.peer, [ref], reason);
+    else await recordRetryLater(entry.peer, ref);
+    this.request(entry.peer);
+  }
+
+  private async drain(peer: PeerId): Promise<void> {
+    const now = Date.now();
+    const pending = await pendingFor(peer);
+    const expired = new Set(await expireOverdue(peer, pending.map((p) => p.row), now));
+    const live = pending.filter((p) => !expired.has(p.row.id));
+    const sent = this.sentOnLink.get(peer);
+    if (sent && this.transport.isOpen(peer)) {
+      const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
+      if (toWrite.length > 0 && (await this.transport.send(peer, toWrite.map(messageFrame)))) {
+        for (const m of toWrite) sent.add(m.id);
+        await markSent(peer, toWrite.map((m) => m.id));
+      }
+      return;
+    }
+    if (!this.transport.serverOnline) return;
+    this.forgetStale(now);
+    let slots = CLIENT_TIMING.sendWindow - [...this.inFlight.values()].filter((e) => e.peer === peer).length;
+    for (const { row, message } of live) {
+      if (slots <= 0) break;
+      if (row.nextAttemptAt > now || this.inFlight.has(row.id)) continue;
+      this.inFlight.set(row.id, { peer, since: now });
+      if (!(await this.transport.sendViaServer(peer, row.id, messageFrame(message)))) this.inFlight.delete(row.id);
+      slots -= 1;
+    }
+    this.scheduleNext(peer, live.map((p) => p.row.nextAttemptAt).filter((t) => t > now));
+  }
+
+  private forgetStale(now: number): void {
+    for (const [id, entry] of this.inFlight) if (now - entry.since > IN_FLIGHT_TIMEOUT_MS) this.inFlight.delete(id);
+  }
+
+  /** Wakes up when the earliest retry (or mailbox expiry) of this contact is due. */
+  private scheduleNext(peer: PeerId, dueTimes: number[]): void {
+    clearTimeout(this.timers.get(peer));
+    this.timers.delete(peer);
+    if (dueTimes.length === 0) return;
+    const delay = Math.min(...dueTimes) - Date.now();
+    // setTimeout overflows past 2^31 ms (about 24 days); a mailbox expiry can be further away.
+    this.timers.set(peer, setTimeout(() => this.request(peer), Math.min(Math.max(delay, 0), 2 ** 31 - 1)));
+  }
+}
