@@ -16,7 +16,7 @@ export async function queueMessages(conversationId: PeerId, texts: string[], now
     let { lastSeq: seq, lastSortKey: sortKey } = conversation;
     const messages = texts.map((text): MessageRow => {
       seq += 1;
-      sortKey = nextSortKey(sortKey, now);
+      sortKey = nextSortKey(sortKey);
       return { conversationId, id: randomId(), direction: 'out', text, seq, sentAt: now, sortKey, state: 'queued' };
     });
     await db.messages.bulkAdd(messages);

@@ -27,6 +27,11 @@ export interface MessengerContext {
   isOnline(peer: PeerId): boolean;
 }
 
+const whenIdle = (task: () => void): void => {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 200 });
+  else setTimeout(task, 0);
+};
+
 interface Waiter<T> {
   item: T;
   resolve(): void;
@@ -70,7 +75,8 @@ export class Messenger {
   readonly outbox: OutboxSender;
   /** Texts written while an earlier commit runs are committed together (one disk flush). */
   private readonly writes = new Batches<string>('queue', async (peer, texts) => {
-    await queueMessages(peer, texts);
+    const messages = await queueMessages(peer, texts);
+    void this.outbox.sendFresh(peer, messages);
     await this.kick(peer);
   });
   /** Incoming messages likewise: one durable transaction, then one receipt for the batch. */
@@ -99,7 +105,10 @@ export class Messenger {
   async kick(peer: PeerId): Promise<void> {
     this.outbox.request(peer);
     if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
-    if (this.ctx.isViewing(peer) || (await hasPending(peer))) this.ctx.transport.connect(peer);
+    if (await hasPending(peer)) return this.ctx.transport.connect(peer);
+    // Only looking at the conversation: warm a channel up once the page is idle, so that setting
+    // it up does not compete with rendering the conversation and sending its first message.
+    if (this.ctx.isViewing(peer)) whenIdle(() => this.ctx.transport.connect(peer));
   }
 
   /** A channel to `peer` opened: introduce ourselves, compare notes, resend what is pending. */

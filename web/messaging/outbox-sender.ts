@@ -3,8 +3,8 @@ import type { ErrorCode } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
-import type { MessageRow } from '../storage/db.ts';
-import { pendingFor } from '../storage/outbox.ts';
+import type { MessageRow, OutboxRow } from '../storage/db.ts';
+import { newOutboxRow, pendingFor } from '../storage/outbox.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import { expireOverdue, markFailed, markSent, recordAccepted, recordRetryLater } from './delivery.ts';
 
@@ -68,18 +68,34 @@ export class OutboxSender {
     this.request(entry.peer);
   }
 
+  /**
+   * Messages just written: sent in the same task instead of after re-reading the outbox, so the
+   * first message of a conversation is not held up by the reads a busy page has queued.
+   */
+  async sendFresh(peer: PeerId, messages: MessageRow[]): Promise<void> {
+    const now = Date.now();
+    await this.dispatch(peer, messages.map((message) => ({ row: newOutboxRow(message, now), message })), now);
+  }
+
   private async drain(peer: PeerId): Promise<void> {
     const now = Date.now();
     const pending = await pendingFor(peer);
     const expired = new Set(await expireOverdue(peer, pending.map((p) => p.row), now));
     const live = pending.filter((p) => !expired.has(p.row.id));
+    await this.dispatch(peer, live, now);
+    this.scheduleNext(peer, live.map((p) => p.row.nextAttemptAt).filter((t) => t > now));
+  }
+
+  /** The ladder for these outbox entries: the open channel, else the server (within the window). */
+  private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<void> {
     const sent = this.sentOnLink.get(peer);
     if (sent && this.transport.isOpen(peer)) {
+      // Claimed before the write, so a concurrent dispatch cannot write the same message twice.
       const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
-      if (toWrite.length > 0 && (await this.transport.send(peer, toWrite.map(messageFrame)))) {
-        for (const m of toWrite) sent.add(m.id);
-        await markSent(peer, toWrite.map((m) => m.id));
-      }
+      for (const m of toWrite) sent.add(m.id);
+      if (toWrite.length === 0) return;
+      if (await this.transport.send(peer, toWrite.map(messageFrame))) await markSent(peer, toWrite.map((m) => m.id));
+      else for (const m of toWrite) sent.delete(m.id);
       return;
     }
     if (!this.transport.serverOnline) return;
@@ -92,7 +108,6 @@ export class OutboxSender {
       if (!(await this.transport.sendViaServer(peer, row.id, messageFrame(message)))) this.inFlight.delete(row.id);
       slots -= 1;
     }
-    this.scheduleNext(peer, live.map((p) => p.row.nextAttemptAt).filter((t) => t > now));
   }
 
   private forgetStale(now: number): void {

@@ -1,7 +1,7 @@
 import Dexie from 'dexie';
 import { db, type ConversationRow, type MessageRow } from '../storage/db.ts';
 import { emptyConversation } from '../storage/conversations.ts';
-import { nextSortKey } from './sort-key.ts';
+import { nextSortKey, sortKeyBetween } from './sort-key.ts';
 import { recordPeerSeq } from './peer-seq.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
@@ -15,19 +15,18 @@ import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 export async function commitIncoming(
   from: PeerId,
   frames: MessagePeerFrame[],
-  now = Date.now(),
 ): Promise<{ ids: string[]; added: number; conversation: ConversationRow }> {
   return db.transaction('rw', db.messages, db.conversations, async () => {
     const existing = await db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string]));
     let conversation = (await db.conversations.get(from)) ?? emptyConversation(from);
     const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
     for (const f of fresh) {
-      const sortKey = await placeIncoming(from, f.seq, conversation.lastSortKey, now);
+      const sortKey = await placeIncoming(from, f.seq, conversation.lastSortKey);
       await db.messages.add({ conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' });
       conversation = {
         ...conversation,
         ...recordPeerSeq(conversation, f.seq),
-        lastSortKey: Math.max(conversation.lastSortKey, sortKey),
+        lastSortKey: conversation.lastSortKey !== null && conversation.lastSortKey > sortKey ? conversation.lastSortKey : sortKey,
         unread: conversation.unread + 1,
       };
     }
@@ -43,17 +42,17 @@ const dedupe = (frames: MessagePeerFrame[]): MessagePeerFrame[] => [...new Map(f
  * arrives after a later one from the same sender (it came by a slower path, or was resent after
  * a gap) goes just before that later one, so the sender's order is kept on screen.
  */
-async function placeIncoming(from: PeerId, seq: number, lastSortKey: number, now: number): Promise<number> {
+async function placeIncoming(from: PeerId, seq: number, lastSortKey: string | null): Promise<string> {
   const later = await db.messages
     .where('[conversationId+direction+seq]')
     .between([from, 'in', seq + 1], [from, 'in', Infinity])
     .first();
-  if (!later) return nextSortKey(lastSortKey, now);
+  if (!later) return nextSortKey(lastSortKey);
   const before = await db.messages
     .where('[conversationId+sortKey]')
     .between([from, Dexie.minKey], [from, later.sortKey], true, false)
     .last();
-  return ((before?.sortKey ?? later.sortKey - 1) + later.sortKey) / 2;
+  return sortKeyBetween(before?.sortKey ?? null, later.sortKey);
 }
 
 /** Marks incoming messages read locally; returns the IDs that changed (to send read receipts). */

@@ -4,7 +4,7 @@ import type { PeerId } from '../protocol/ids.ts';
 export const emptyConversation = (id: PeerId): ConversationRow => ({
   id,
   lastSeq: 0,
-  lastSortKey: 0,
+  lastSortKey: null,
   unread: 0,
   peerSeq: 0,
   peerSeqAhead: [],

@@ -33,8 +33,8 @@ export interface MessageRow {
   seq: number;
   /** Sender's clock at writing time: for display. */
   sentAt: number;
-  /** Local, strictly increasing per conversation: the order messages are shown in. */
-  sortKey: number;
+  /** Position in the conversation as shown (a fractional-index string, see messaging/sort-key.ts). */
+  sortKey: string;
   /** For outgoing messages: delivery state. For incoming: 'delivered', then 'read' once shown. */
   state: SendState;
   /** Why an outgoing message was not delivered (state 'failed'), in words for the user. */
@@ -59,8 +59,8 @@ export interface ConversationRow {
   id: PeerId;
   /** Last sequence number this device used for its own messages here. */
   lastSeq: number;
-  /** Last sortKey handed out here. */
-  lastSortKey: number;
+  /** The greatest sortKey in this conversation (null while it is empty). */
+  lastSortKey: string | null;
   /** Incoming messages not yet shown to the user. */
   unread: number;
   /** Highest sequence number up to which every message from the contact has arrived. */
