@@ -103,9 +103,10 @@ export class Messenger {
    * to every contact that comes online.
    */
   async kick(peer: PeerId): Promise<void> {
-    this.outbox.request(peer);
+    const pending = await hasPending(peer);
+    if (pending) this.outbox.request(peer);
     if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
-    if (await hasPending(peer)) return this.ctx.transport.connect(peer);
+    if (pending) return this.ctx.transport.connect(peer);
     // Only looking at the conversation: warm a channel up once the page is idle, so that setting
     // it up does not compete with rendering the conversation and sending its first message.
     if (this.ctx.isViewing(peer)) whenIdle(() => this.ctx.transport.connect(peer));
