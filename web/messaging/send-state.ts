@@ -14,6 +14,3 @@ export function advanceSendState(current: SendState, event: SendState): SendStat
   if (event === 'queued') return current;
   return RANK[event] > RANK[current] || (current === 'failed' && RANK[event] >= RANK.sent) ? event : current;
 }
-
-/** Whether an outgoing message in this state still needs the transport to deliver it. */
-export const needsDelivery = (state: SendState): boolean => state === 'queued' || state === 'sent';

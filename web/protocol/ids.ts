@@ -2,12 +2,9 @@ import { fromBase64Url } from './encoding.ts';
 
 /** A peer ID is the user's Ed25519 public key (32 bytes) in base64url: always 43 characters. */
 export const PEER_ID_LENGTH = 43;
-/** Message IDs and signaling session IDs are 128 random bits: 22 base64url characters. */
-export const RANDOM_ID_LENGTH = 22;
-/** Ed25519 signatures (64 bytes) in base64url. */
-export const SIGNATURE_LENGTH = 86;
 
-// The last character of an encoded 32-byte (or 16-byte) value carries only 2 (or 4) bits, so
+// Message IDs and signaling session IDs are 128 random bits (22 characters); signatures are
+// 64 bytes (86 characters). The last character of an encoded value carries only 2 or 4 bits, so
 // only some characters are canonical there; requiring them keeps one spelling per key.
 const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const RANDOM_ID_PATTERN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
