@@ -27,10 +27,8 @@ export interface MessengerContext {
   isOnline(peer: PeerId): boolean;
 }
 
-const whenIdle = (task: () => void): void => {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 200 });
-  else setTimeout(task, 0);
-};
+/** How long after a conversation opens its channel is warmed up (see kick). */
+const CHANNEL_WARMUP_DELAY_MS = 100;
 
 interface Waiter<T> {
   item: T;
@@ -107,9 +105,10 @@ export class Messenger {
     if (pending) this.outbox.request(peer);
     if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
     if (pending) return this.ctx.transport.connect(peer);
-    // Only looking at the conversation: warm a channel up once the page is idle, so that setting
-    // it up does not compete with rendering the conversation and sending its first message.
-    if (this.ctx.isViewing(peer)) whenIdle(() => this.ctx.transport.connect(peer));
+    // Only looking at the conversation: warm a channel up shortly, so that setting it up does not
+    // compete with rendering the conversation and with a first message typed at once (which goes
+    // through the server meanwhile and then asks for the channel itself).
+    if (this.ctx.isViewing(peer)) setTimeout(() => this.ctx.transport.connect(peer), CHANNEL_WARMUP_DELAY_MS);
   }
 
   /** A channel to `peer` opened: introduce ourselves, compare notes, resend what is pending. */

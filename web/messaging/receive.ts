@@ -17,11 +17,16 @@ export async function commitIncoming(
   frames: MessagePeerFrame[],
 ): Promise<{ ids: string[]; added: number; conversation: ConversationRow }> {
   return db.transaction('rw', db.messages, db.conversations, async () => {
-    const existing = await db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string]));
-    let conversation = (await db.conversations.get(from)) ?? emptyConversation(from);
+    const [existing, stored] = await Promise.all([
+      db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string])),
+      db.conversations.get(from),
+    ]);
+    let conversation = stored ?? emptyConversation(from);
     const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
     for (const f of fresh) {
-      const sortKey = await placeIncoming(from, f.seq, conversation.lastSortKey);
+      // Usually the newest from this sender: it goes at the end without looking anything up.
+      const newest = f.seq > Math.max(conversation.peerSeq, ...conversation.peerSeqAhead);
+      const sortKey = newest ? nextSortKey(conversation.lastSortKey) : await placeIncoming(from, f.seq, conversation.lastSortKey);
       await db.messages.add({ conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' });
       conversation = {
         ...conversation,
