@@ -120,7 +120,7 @@ export const PHASES = [
 ] as const;
 
 /** Milliseconds per phase (null where an event is missing), plus when the sender's page saw the click and Enter, after t0. */
-export function phases(trace: RunTrace): { steps: (number | null)[]; click: number | null; enter: number | null } {
+export function phases(trace: RunTrace): { steps: (number | null)[]; click: number | null; enter: number | null; channelOpen: number | null } {
   const { sender: a, receiver: b } = trace;
   const isMessage = (e: TimelineEvent) => e[2] !== undefined && trace.isMessage(e[2]);
   const points = [
@@ -136,10 +136,13 @@ export function phases(trace: RunTrace): { steps: (number | null)[]; click: numb
     first(b, 'dc-recv', isMessage),
     trace.received,
   ];
+  // The message went by the server relay (the channel carried only later frames): no channel steps.
+  const written = points[8];
+  if (written !== null && written !== undefined && written > trace.received) points.splice(8, 2, null, null);
   const steps = PHASES.map((_, i) => {
     const [from, to] = [points[i], points[i + 1]];
     return from === null || from === undefined || to === null || to === undefined ? null : to - from;
   });
   const sinceT0 = (at: number | null) => (at === null ? null : at - trace.t0);
-  return { steps, click: sinceT0(first(a, 'click')), enter: sinceT0(first(a, 'enter')) };
+  return { steps, click: sinceT0(first(a, 'click')), enter: sinceT0(first(a, 'enter')), channelOpen: sinceT0(first(a, 'dc-open')) };
 }

@@ -155,6 +155,9 @@ export async function tincanFirstMessage(sender: Person, receiver: Person, text:
   await clickAndSend(sender, receiver, text, driver);
   const { at } = await waitWatch(receiver.page, 'first', 20_000);
   if (at === null) throw new Error('the first message did not arrive within 20 s');
+  // The first message may come by the server relay; wait for the direct channel too, so that the
+  // timeline shows what setting it up took.
+  await expect(sender.page.getByRole('status', { name: 'Connection path' })).toContainText('Direct', { timeout: 20_000 });
   const [senderEvents, receiverEvents] = await Promise.all([readTimeline(sender.page), readTimeline(receiver.page)]);
   await outgoingSettled(sender.page);
   await openChat(receiver, sender.name);

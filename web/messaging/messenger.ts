@@ -27,8 +27,8 @@ export interface MessengerContext {
   isOnline(peer: PeerId): boolean;
 }
 
-/** How long after a conversation opens its channel is warmed up (see kick). */
-const CHANNEL_WARMUP_DELAY_MS = 100;
+/** How long after it is wanted a channel is set up (see kick). */
+const CHANNEL_SETUP_DELAY_MS = 100;
 
 interface Waiter<T> {
   item: T;
@@ -96,19 +96,17 @@ export class Messenger {
   }
 
   /**
-   * Gets pending messages moving, and opens a channel if the contact is online and one is
+   * Gets pending messages moving, and asks for a channel if the contact is online and one is
    * wanted (something to send, or the conversation is on screen). Channels open on demand, not
-   * to every contact that comes online.
+   * to every contact that comes online, and a moment later rather than at once: pending messages
+   * are already on their way through the server, and setting WebRTC up would compete with
+   * committing and showing them.
    */
   async kick(peer: PeerId): Promise<void> {
     const pending = await hasPending(peer);
     if (pending) this.outbox.request(peer);
     if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
-    if (pending) return this.ctx.transport.connect(peer);
-    // Only looking at the conversation: warm a channel up shortly, so that setting it up does not
-    // compete with rendering the conversation and with a first message typed at once (which goes
-    // through the server meanwhile and then asks for the channel itself).
-    if (this.ctx.isViewing(peer)) setTimeout(() => this.ctx.transport.connect(peer), CHANNEL_WARMUP_DELAY_MS);
+    if (pending || this.ctx.isViewing(peer)) setTimeout(() => this.ctx.transport.connect(peer), CHANNEL_SETUP_DELAY_MS);
   }
 
   /** A channel to `peer` opened: introduce ourselves, compare notes, resend what is pending. */
