@@ -121,14 +121,6 @@ export class Transport {
     this.failures.delete(peer);
   }
 
-  async pathOf(peer: PeerId): Promise<PathReport | null> {
-    return (await this.links.get(peer)?.path()) ?? null;
-  }
-
-  closeAll(): void {
-    for (const link of this.links.values()) link.close('shutting down');
-  }
-
   handleSignal(from: PeerId, data: SignalData): void {
     const previous = this.inbound.get(from) ?? Promise.resolve();
     const next = previous.then(() => this.processSignal(from, data)).catch((error: unknown) => console.error('signal', error));
@@ -212,7 +204,7 @@ export class Transport {
         if (this.links.get(peer) !== link) return;
         this.links.delete(peer);
         this.handlers.onStatus(peer, { kind: 'none' });
-        if (reason !== 'shutting down' && reason !== 'peer went offline') this.scheduleRetry(peer);
+        if (reason !== 'peer went offline') this.scheduleRetry(peer);
       },
     });
     this.links.set(peer, link);

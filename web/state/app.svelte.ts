@@ -32,7 +32,6 @@ export class AppState {
   pendingInvite = $state<string | null>(null);
   readonly alerts = new AlertList();
 
-  private signaling: SignalingClient | null = null;
   private transport: Transport | null = null;
   private messenger: Messenger | null = null;
   private visible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
@@ -158,7 +157,6 @@ export class AppState {
       isViewing: (peer) => this.visible && this.selected === peer,
       isOnline: (peer) => this.online[peer] === true,
     });
-    this.signaling = signaling;
     this.transport = transport;
     liveQuery(listContacts).subscribe((contacts) => {
       this.contacts = contacts;
