@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_TURN_TTL_SECONDS, type IceOptions } from './ice.ts';
 
 // Command line and environment → server settings. Pure (no file system access), so every rule is
 // unit-tested; a bad value fails at startup with the variable's name, not later with a symptom.
@@ -13,6 +14,8 @@ export interface ServerConfig {
   staticDir: string;
   /** See SignalServerOptions.publicOrigin; undefined trusts the Host header. */
   publicOrigin: string | undefined;
+  /** STUN/TURN for clients (STUN_URLS, TURN_URLS, TURN_SECRET, TURN_TTL_SECONDS); undefined: none. */
+  ice: IceOptions | undefined;
 }
 
 const DEFAULT_PORT = 8080;
@@ -31,6 +34,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     dataDir: fromRepositoryRoot(nonEmpty(env.DATA_DIR) ?? './data'),
     staticDir: fromRepositoryRoot(nonEmpty(env.STATIC_DIR) ?? 'dist'),
     publicOrigin: parsePublicOrigin(nonEmpty(env.PUBLIC_ORIGIN)),
+    ice: parseIce(env),
   };
 }
 
@@ -80,5 +84,32 @@ const isBareOrigin = (url: URL): boolean =>
   !url.hash &&
   !url.username &&
   !url.password;
+
+/** Comma-separated ICE URLs, each checked for its scheme so a typo fails at startup. */
+function parseIceUrls(text: string | undefined, name: string, schemes: string[]): string[] {
+  const urls = (text ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const url of urls) {
+    if (!schemes.some((scheme) => url.startsWith(`${scheme}:`))) {
+      throw new Error(`${name} entries must start with ${schemes.map((s) => `${s}:`).join(' or ')}, got "${url}"`);
+    }
+  }
+  return urls;
+}
+
+function parseIce(env: NodeJS.ProcessEnv): IceOptions | undefined {
+  const stunUrls = parseIceUrls(nonEmpty(env.STUN_URLS), 'STUN_URLS', ['stun', 'stuns']);
+  const turnUrls = parseIceUrls(nonEmpty(env.TURN_URLS), 'TURN_URLS', ['turn', 'turns']);
+  const turnSecret = nonEmpty(env.TURN_SECRET);
+  if (turnUrls.length > 0 && turnSecret === undefined) {
+    throw new Error('TURN_URLS needs TURN_SECRET (coturn static-auth-secret) to issue credentials');
+  }
+  const ttlText = nonEmpty(env.TURN_TTL_SECONDS);
+  const turnTtlSeconds = ttlText === undefined ? DEFAULT_TURN_TTL_SECONDS : Number(ttlText);
+  if (!Number.isInteger(turnTtlSeconds) || turnTtlSeconds < 60 || turnTtlSeconds > 86_400) {
+    throw new Error(`TURN_TTL_SECONDS must be a whole number from 60 to 86400, got "${ttlText}"`);
+  }
+  if (stunUrls.length === 0 && turnUrls.length === 0) return undefined;
+  return { stunUrls, turnUrls, ...(turnSecret === undefined ? {} : { turnSecret }), turnTtlSeconds };
+}
 
 const fromRepositoryRoot = (path: string): string => (isAbsolute(path) ? path : resolve(REPOSITORY_ROOT, path));

@@ -10,6 +10,7 @@ import { MailboxDelivery, type BlobRouter, type Recipient } from './delivery.ts'
 import type { Mailbox } from './mailbox.ts';
 import type { PresenceRegistry } from './presence.ts';
 import { FrameRateLimiter } from './rate-limit.ts';
+import { iceServersFor, type IceOptions } from './ice.ts';
 
 // One client socket, from challenge to close. Everything a client sends is untrusted: it is
 // parsed into a typed frame, and everything sent on is a frame this server builds itself.
@@ -20,6 +21,8 @@ export interface ConnectionContext {
   presence: PresenceRegistry<Connection>;
   mailbox: Mailbox;
   router: BlobRouter;
+  /** STUN/TURN servers handed to authenticated clients (none configured: host candidates only). */
+  ice?: IceOptions;
   log: (line: string) => void;
 }
 
@@ -192,6 +195,9 @@ export class Connection implements Recipient {
       case 'ping':
         this.send(serverFrame.pong(frame.n));
         return;
+      case 'ice':
+        this.sendIceServers(this.peerId);
+        return;
       // Not awaited: the next frames are handled while this one waits for its group commit
       // (mailbox.ts), or every blob would cost a commit of its own. Each answer names its ID.
       case 'send':
@@ -218,12 +224,19 @@ export class Connection implements Recipient {
     clearTimeout(this.authDeadline);
     this.peerId = frame.id;
     this.send(serverFrame.ready(frame.id));
+    this.sendIceServers(frame.id);
     const { replaced, notify } = this.ctx.presence.connect(frame.id, this);
     // The newest connection wins: an old one is usually a tab or network the user has left.
     replaced?.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
     for (const watcher of notify) watcher.send(serverFrame.presence([{ id: frame.id, online: true }]));
     this.inbox = new MailboxDelivery(frame.id, this.ctx, (f) => this.send(f));
     this.inbox.pump();
+  }
+
+  /** Fresh TURN credentials are made per request, for this authenticated ID only. */
+  private sendIceServers(peer: PeerId): void {
+    const { servers, expiresAt } = iceServersFor(this.ctx.ice, peer);
+    this.send(serverFrame.ice(servers, expiresAt));
   }
 
   private watch(frame: WatchFrame): void {

@@ -14,6 +14,7 @@ async function start(): Promise<SignalServer> {
     staticDir: config.staticDir,
     publicOrigin: config.publicOrigin,
     dataDir: config.dataDir,
+    ice: config.ice,
     log: (line) => console.log(line),
   });
   console.log(`Tincan listening on http://localhost:${started.port} (bound to ${config.host})`);

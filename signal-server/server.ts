@@ -11,6 +11,7 @@ import { BlobRouter } from './delivery.ts';
 import { createHttpHandler, pathOf, SECURITY_HEADERS } from './http-handler.ts';
 import { Mailbox } from './mailbox.ts';
 import { PresenceRegistry } from './presence.ts';
+import type { IceOptions } from './ice.ts';
 
 // The server factory. It starts on any free port by default and returns its URL, so tests run as
 // many servers as they like; main.ts only turns configuration into these options.
@@ -29,6 +30,8 @@ export interface SignalServerOptions {
    */
   dataDir?: string;
   limits?: Partial<ServerLimits>;
+  /** STUN/TURN servers for clients; without them WebRTC uses host candidates only. */
+  ice?: IceOptions;
   log?: (line: string) => void;
 }
 
@@ -45,7 +48,7 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
   const mailbox = new Mailbox(options.dataDir === undefined ? ':memory:' : join(options.dataDir, 'mailbox.sqlite'), { limits, log });
   const presence = new PresenceRegistry<Connection>();
   const router = new BlobRouter(mailbox, limits, presence, log);
-  const context: ConnectionContext = { limits, presence, mailbox, router, log };
+  const context: ConnectionContext = { limits, presence, mailbox, router, log, ice: options.ice };
   const connections = new Set<Connection>();
   let shuttingDown: Promise<void> | null = null;
 

@@ -58,3 +58,29 @@ describe('readConfig', () => {
     }
   });
 });
+
+describe('ICE configuration', () => {
+  const read = (env: Record<string, string>) => readConfig([], env);
+
+  it('reads STUN and TURN URLs, the secret and the TTL', () => {
+    expect(read({}).ice).toBeUndefined();
+    expect(read({ STUN_URLS: 'stun:a.example:3478, stuns:b.example' }).ice).toEqual({
+      stunUrls: ['stun:a.example:3478', 'stuns:b.example'],
+      turnUrls: [],
+      turnTtlSeconds: 3600,
+    });
+    expect(read({ TURN_URLS: 'turn:t.example:3478?transport=tcp', TURN_SECRET: 'x', TURN_TTL_SECONDS: '600' }).ice).toEqual({
+      stunUrls: [],
+      turnUrls: ['turn:t.example:3478?transport=tcp'],
+      turnSecret: 'x',
+      turnTtlSeconds: 600,
+    });
+  });
+
+  it('refuses settings that could only fail later', () => {
+    expect(() => read({ TURN_URLS: 'turn:t.example' })).toThrow(/TURN_SECRET/);
+    expect(() => read({ STUN_URLS: 'http://s.example' })).toThrow(/STUN_URLS/);
+    expect(() => read({ TURN_URLS: 'stun:t.example', TURN_SECRET: 'x' })).toThrow(/TURN_URLS/);
+    expect(() => read({ STUN_URLS: 'stun:s', TURN_TTL_SECONDS: '5' })).toThrow(/TURN_TTL_SECONDS/);
+  });
+});

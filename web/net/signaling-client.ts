@@ -2,7 +2,7 @@ import { sign, type IdentityKeys } from '../crypto/identity.ts';
 import { CLOSE_CODES } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
-import { parseServerFrame, PROTOCOL_VERSION, WS_SUBPROTOCOL, type ClientFrame, type ServerFrame } from '../protocol/server-frames.ts';
+import { parseServerFrame, PROTOCOL_VERSION, WS_SUBPROTOCOL, type ClientFrame, type IceServer, type ServerFrame } from '../protocol/server-frames.ts';
 import type { SignalData } from '../protocol/signal-data.ts';
 import { authTranscript, signalingOrigin } from '../protocol/transcripts.ts';
 import { backoffDelay } from './backoff.ts';
@@ -19,7 +19,12 @@ export interface SignalingHandlers {
   onServerError(frame: Extract<ServerFrame, { t: 'error' }>): void;
   onAccepted(frame: Extract<ServerFrame, { t: 'accepted' }>): void;
   onDeliver(frame: Extract<ServerFrame, { t: 'deliver' }>): void;
+  /** The STUN/TURN servers to use from now on. */
+  onIceServers(servers: IceServer[]): void;
 }
+
+/** Fresh TURN credentials are asked for this long before the current ones expire. */
+const ICE_REFRESH_MARGIN_MS = 5 * 60_000;
 
 export class SignalingClient {
   private ws: WebSocket | null = null;
@@ -29,6 +34,7 @@ export class SignalingClient {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongDeadline: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private pingCounter = 0;
   private stopped = false;
 
@@ -130,6 +136,15 @@ export class SignalingClient {
         this.setState('online');
         if (this.watched.length > 0) this.send({ t: 'watch', ids: this.watched });
         return;
+      case 'ice': {
+        this.handlers.onIceServers(frame.servers);
+        clearTimeout(this.iceRefreshTimer);
+        if (frame.expiresAt !== undefined) {
+          const delay = Math.max(frame.expiresAt - ICE_REFRESH_MARGIN_MS - Date.now(), 10_000);
+          this.iceRefreshTimer = setTimeout(() => this.send({ t: 'ice' }), delay);
+        }
+        return;
+      }
       case 'presence':
         return this.handlers.onPresence(frame.peers);
       case 'signal':
@@ -157,6 +172,7 @@ export class SignalingClient {
   }
 
   private teardown(): void {
+    clearTimeout(this.iceRefreshTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);
   }

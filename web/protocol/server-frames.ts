@@ -43,14 +43,33 @@ const SendFrame = v.object({ t: v.literal('send'), to: PeerIdSchema, id: BlobId,
 /** The recipient has durably stored a mailbox delivery: the server deletes it now. */
 const AckFrame = v.object({ t: v.literal('ack'), id: BlobId });
 
-const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame, SendFrame, AckFrame]);
+/** Asks for fresh ICE servers (TURN credentials expire); answered with an `ice` frame. */
+const IceRequestFrame = v.object({ t: v.literal('ice') });
+
+const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame, SendFrame, AckFrame, IceRequestFrame]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
-const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping', 'send', 'ack']);
+const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping', 'send', 'ack', 'ice']);
 
 // ---- server → client ----------------------------------------------------------------------
 
 const ChallengeFrame = v.object({ t: v.literal('challenge'), v: v.number(), nonce: Nonce });
 const ReadyFrame = v.object({ t: v.literal('ready'), id: PeerIdSchema });
+const IceUrl = v.pipe(v.string(), v.regex(/^(stun|stuns|turn|turns):/), v.maxLength(512));
+const IceServerSchema = v.object({
+  urls: v.pipe(v.array(IceUrl), v.minLength(1), v.maxLength(16)),
+  username: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  credential: v.optional(v.pipe(v.string(), v.maxLength(256))),
+});
+export type IceServer = v.InferOutput<typeof IceServerSchema>;
+/**
+ * The STUN/TURN servers to use, sent after `ready` and on request. TURN credentials are
+ * time-limited (coturn's REST scheme); `expiresAt` says when to ask again.
+ */
+const IceFrame = v.object({
+  t: v.literal('ice'),
+  servers: v.pipe(v.array(IceServerSchema), v.maxLength(16)),
+  expiresAt: v.optional(Timestamp),
+});
 const PresenceFrame = v.object({
   t: v.literal('presence'),
   peers: v.array(v.object({ id: PeerIdSchema, online: v.boolean() })),
@@ -87,6 +106,7 @@ const ErrorFrame = v.object({
 const ServerFrameSchema = v.variant('t', [
   ChallengeFrame,
   ReadyFrame,
+  IceFrame,
   PresenceFrame,
   DeliverSignalFrame,
   PongFrame,
@@ -95,7 +115,7 @@ const ServerFrameSchema = v.variant('t', [
   ErrorFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
-const SERVER_TYPES = new Set(['challenge', 'ready', 'presence', 'signal', 'pong', 'accepted', 'deliver', 'error']);
+const SERVER_TYPES = new Set(['challenge', 'ready', 'ice', 'presence', 'signal', 'pong', 'accepted', 'deliver', 'error']);
 
 // ---- parsing --------------------------------------------------------------------------------
 
@@ -136,6 +156,15 @@ export const parseServerFrame = (raw: string): ParseResult<ServerFrame> =>
 export const serverFrame = {
   challenge: (nonce: string): ServerFrame => ({ t: 'challenge', v: PROTOCOL_VERSION, nonce }),
   ready: (id: PeerId): ServerFrame => ({ t: 'ready', id }),
+  ice: (servers: IceServer[], expiresAt?: number): ServerFrame => ({
+    t: 'ice',
+    servers: servers.map((s) => ({
+      urls: [...s.urls],
+      ...(s.username === undefined ? {} : { username: s.username }),
+      ...(s.credential === undefined ? {} : { credential: s.credential }),
+    })),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  }),
   presence: (peers: { id: PeerId; online: boolean }[]): ServerFrame => ({ t: 'presence', peers }),
   signal: (from: PeerId, data: SignalData): ServerFrame => ({ t: 'signal', from, data }),
   pong: (n: number): ServerFrame => ({ t: 'pong', n }),

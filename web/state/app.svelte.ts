@@ -33,6 +33,8 @@ export class AppState {
   readonly alerts = new AlertList();
 
   private transport: Transport | null = null;
+  /** From the server (STUN/TURN with time-limited credentials); read when a connection starts. */
+  private iceServers: RTCIceServer[] = [];
   private messenger: Messenger | null = null;
   private visible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
 
@@ -134,12 +136,15 @@ export class AppState {
       onSignal: (from, data) => this.transport?.handleSignal(from, data),
       onAccepted: (frame) => void this.messenger?.outbox.onAccepted(frame.id, frame.via, frame.expiresAt),
       onDeliver: (frame) => this.transport?.receiveFromServer(frame),
+      onIceServers: (servers) => {
+        this.iceServers = servers;
+      },
       onServerError: (frame) => {
         if (frame.code !== 'peer_offline') console.warn('server error', frame.code, frame.message);
         this.messenger?.onServerError(frame.code, frame.ref);
       },
     });
-    const transport = new Transport(keys, new PeerCipher(keys), signaling, () => ({ iceServers: [] }), {
+    const transport = new Transport(keys, new PeerCipher(keys), signaling, () => ({ iceServers: this.iceServers }), {
       onOpen: (peer) => this.messenger?.onOpen(peer),
       onFrames: async (peer, frames) => {
         await this.ensureContact(peer);
