@@ -3,7 +3,7 @@ import { CryptoError, type PeerCipher } from '../crypto/peer-cipher.ts';
 import { randomId } from '../crypto/random.ts';
 import type { IdentityKeys } from '../crypto/identity.ts';
 import type { PeerId } from '../protocol/ids.ts';
-import { CLIENT_TIMING } from '../protocol/limits.ts';
+import { CLIENT_TIMING, SIGNAL_LIMITS } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { SignalData, SignedSdp } from '../protocol/signal-data.ts';
 import { backoffDelay } from './backoff.ts';
@@ -40,8 +40,12 @@ export class Transport {
   private readonly decrypting = new Map<PeerId, Promise<void>>();
   private readonly failures = new Map<PeerId, number>();
   private readonly retryTimers = new Map<PeerId, ReturnType<typeof setTimeout>>();
-  /** Session IDs of offers already answered: a replayed offer is ignored. */
-  private readonly seenOfferSids = new Set<string>();
+  /**
+   * Session IDs of offers already answered, with the offer's time: a replayed offer is ignored.
+   * Offers older than the allowed clock skew are refused as stale anyway, so an ID only needs
+   * remembering for that long; older ones are forgotten and the set stays small.
+   */
+  private readonly seenOfferSids = new Map<string, number>();
 
   constructor(
     private readonly me: IdentityKeys,
@@ -157,7 +161,7 @@ export class Transport {
       this.handlers.onSecurityEvent({ kind: check === 'stale' ? 'stale_offer' : 'bad_offer_signature', peer: from });
       return;
     }
-    this.seenOfferSids.add(offer.sid);
+    this.rememberOffer(offer);
     if (current?.state === 'connecting' && current.initiator) {
       // Glare: both sides offered at once. The larger ID's offer wins on both sides, so exactly
       // one of the two attempts survives without another round trip.
@@ -172,6 +176,12 @@ export class Transport {
   }
 
   /** Starts a WebRTC attempt; where WebRTC is unavailable, the failure is retried like any other. */
+  private rememberOffer(offer: SignedSdp): void {
+    const forgetBefore = Date.now() - 2 * SIGNAL_LIMITS.maxOfferSkewMs;
+    for (const [sid, ts] of this.seenOfferSids) if (ts < forgetBefore) this.seenOfferSids.delete(sid);
+    this.seenOfferSids.set(offer.sid, offer.ts);
+  }
+
   private startLink(peer: PeerId, sid: string, initiator: boolean): PeerLink | null {
     try {
       return this.createLink(peer, sid, initiator);
