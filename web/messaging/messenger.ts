@@ -3,7 +3,7 @@ import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame, PeerFrame } from '../protocol/peer-frames.ts';
 import { applyPeerName } from '../storage/contacts.ts';
-import { db } from '../storage/db.ts';
+import { db, type ConversationRow } from '../storage/db.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
 import { hasPending } from '../storage/outbox.ts';
 import type { Transport } from '../net/transport.ts';
@@ -112,7 +112,7 @@ export class Messenger {
   /** A channel to `peer` opened: introduce ourselves, compare notes, resend what is pending. */
   onOpen(peer: PeerId): void {
     this.outbox.channelOpened(peer);
-    void this.sendSync(peer, [{ t: 'profile', name: this.ctx.myName() }]);
+    void db.conversations.get(peer).then((conversation) => this.sendSync(peer, conversation, [{ t: 'profile', name: this.ctx.myName() }]));
     void this.markRead(peer);
   }
 
@@ -122,7 +122,7 @@ export class Messenger {
    */
   async onPeerOnline(peer: PeerId): Promise<void> {
     const conversation = await db.conversations.get(peer);
-    if (conversation && (conversation.lastSeq > 0 || conversation.peerSeq > 0)) await this.sendSync(peer);
+    if (conversation && (conversation.lastSeq > 0 || conversation.peerSeq > 0)) await this.sendSync(peer, conversation);
     await this.kick(peer);
   }
 
@@ -162,12 +162,12 @@ export class Messenger {
     const { ids, conversation } = await commitIncoming(peer, frames);
     await this.sendReceipts(peer, 'delivered', ids);
     // A gap: tell the sender what we hold so it resends what we lack.
-    if (conversation.peerSeqAhead.length > 0) await this.sendSync(peer);
+    if (conversation.peerSeqAhead.length > 0) await this.sendSync(peer, conversation);
     await this.markRead(peer);
   }
 
-  private async sendSync(peer: PeerId, before: PeerFrame[] = []): Promise<void> {
-    const conversation = await db.conversations.get(peer);
+  /** Sends what we hold from `peer` (after any `before` frames), from an already read conversation. */
+  private async sendSync(peer: PeerId, conversation: ConversationRow | undefined, before: PeerFrame[] = []): Promise<void> {
     const sync: PeerFrame = { t: 'sync', have: conversation?.peerSeq ?? 0, last: conversation?.lastSeq ?? 0 };
     await this.ctx.transport.sendControl(peer, [...before, sync]);
   }
