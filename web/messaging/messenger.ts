@@ -25,6 +25,8 @@ export interface MessengerContext {
   isViewing(peer: PeerId): boolean;
   /** Whether the contact is online according to the server. */
   isOnline(peer: PeerId): boolean;
+  /** False while no WebRTC attempt could succeed (relay-only mode and no TURN server offered). */
+  canOpenChannel(): boolean;
 }
 
 /** How long after it is wanted a channel is set up (see kick). */
@@ -105,7 +107,7 @@ export class Messenger {
   async kick(peer: PeerId): Promise<void> {
     const pending = await hasPending(peer);
     if (pending) this.outbox.request(peer);
-    if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer)) return;
+    if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer) || !this.ctx.canOpenChannel()) return;
     if (pending || this.ctx.isViewing(peer)) setTimeout(() => this.ctx.transport.connect(peer), CHANNEL_SETUP_DELAY_MS);
   }
 

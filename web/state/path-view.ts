@@ -16,8 +16,12 @@ export function describePath(input: {
   peerOnline: boolean;
   signaling: SignalingState;
   peerName: string;
+  /** Privacy mode: only TURN-relayed WebRTC connections. */
+  relayOnly: boolean;
+  /** Whether the server handed out a TURN server (without one, relay-only WebRTC cannot connect). */
+  turnOffered: boolean;
 }): PathView {
-  const { link, peerOnline, signaling, peerName } = input;
+  const { link, peerOnline, signaling, peerName, relayOnly, turnOffered } = input;
   if (link.kind === 'open') {
     if (link.path?.path === 'turn') {
       return { label: 'TURN relay', reason: `Encrypted data channel through a TURN server (${link.path.protocol || 'udp'}).` };
@@ -37,8 +41,16 @@ export function describePath(input: {
       reason: `${peerName} is offline; messages wait, end-to-end encrypted, in the server's mailbox.`,
     };
   }
+  if (relayOnly && !turnOffered) {
+    // An attempt the contact starts can still be under way here, but it cannot succeed.
+    return {
+      label: 'Server relay',
+      reason: 'Relay-only connections are on and this server has no TURN relay: messages go end-to-end encrypted through the server.',
+    };
+  }
   if (link.kind === 'connecting') {
-    return { label: 'Connecting', reason: `Opening a direct connection; messages go through the server relay meanwhile.` };
+    const via = relayOnly ? 'a connection through a TURN relay' : 'a direct connection';
+    return { label: 'Connecting', reason: `Opening ${via}; messages go through the server relay meanwhile.` };
   }
   return { label: 'Server relay', reason: 'No direct connection: messages go end-to-end encrypted through the server.' };
 }

@@ -69,24 +69,40 @@ export interface ConversationRow {
   peerSeqAhead: number[];
 }
 
+/**
+ * This device's settings: one row. A field a row lacks (written before the setting existed) reads
+ * as its default (storage/settings.ts).
+ */
+export interface SettingsRow {
+  key: 'device';
+  /** Privacy mode: WebRTC may only use TURN-relayed candidates, so no IP address goes to peers. */
+  relayOnly?: boolean;
+}
+
+/** Version 1's tables, exported so a test can make a database as the first release left it. */
+export const V1_STORES = {
+  identity: 'key',
+  contacts: 'id, addedAt',
+  messages: '[conversationId+id], [conversationId+sortKey], [conversationId+direction+seq]',
+  outbox: '[conversationId+id], [conversationId+seq]',
+  conversations: 'id',
+} as const;
+
 export class TincanDb extends Dexie {
   identity!: EntityTable<IdentityRow, 'key'>;
   contacts!: EntityTable<ContactRow, 'id'>;
   messages!: Dexie.Table<MessageRow, [PeerId, string]>;
   outbox!: Dexie.Table<OutboxRow, [PeerId, string]>;
   conversations!: EntityTable<ConversationRow, 'id'>;
+  settings!: EntityTable<SettingsRow, 'key'>;
 
   constructor(name = 'tincan') {
     // Strict durability: a committed message has reached the disk, not just the OS cache, before
     // the app reports it queued (outgoing) or acknowledges it (incoming).
     super(name, { chromeTransactionDurability: 'strict' });
-    this.version(1).stores({
-      identity: 'key',
-      contacts: 'id, addedAt',
-      messages: '[conversationId+id], [conversationId+sortKey], [conversationId+direction+seq]',
-      outbox: '[conversationId+id], [conversationId+seq]',
-      conversations: 'id',
-    });
+    this.version(1).stores(V1_STORES);
+    // 2: device settings (privacy mode). Adds a table; every version 1 table stays as it was.
+    this.version(2).stores({ ...V1_STORES, settings: 'key' });
   }
 }
 

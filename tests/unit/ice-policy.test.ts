@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { offersTurn, rtcConfiguration } from '../../web/net/ice-policy.ts';
+
+const stun: RTCIceServer = { urls: ['stun:turn.example.org:3478'] };
+const turn: RTCIceServer = { urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'], username: 'u', credential: 'c' };
+
+describe('rtcConfiguration', () => {
+  it('allows every candidate type by default and only relayed ones in privacy mode', () => {
+    expect(rtcConfiguration([stun, turn], false)).toEqual({ iceServers: [stun, turn], iceTransportPolicy: 'all' });
+    expect(rtcConfiguration([stun, turn], true)).toEqual({ iceServers: [stun, turn], iceTransportPolicy: 'relay' });
+  });
+});
+
+describe('offersTurn', () => {
+  it('is true only when a TURN or TURNS URL is configured', () => {
+    expect(offersTurn([])).toBe(false);
+    expect(offersTurn([stun])).toBe(false);
+    expect(offersTurn([stun, turn])).toBe(true);
+    expect(offersTurn([{ urls: 'turns:relay.example.org:443' }])).toBe(true);
+    expect(offersTurn([{ urls: 'stun:turn.example.org' }])).toBe(false);
+  });
+});

@@ -1,0 +1,60 @@
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../web/protocol/encoding.ts';
+import { db, TincanDb, V1_STORES } from '../../web/storage/db.ts';
+import { loadSettings, saveSetting } from '../../web/storage/settings.ts';
+
+// Device settings in IndexedDB (fake-indexeddb here; the privacy end-to-end test reads the same
+// setting back from Chromium's IndexedDB after a restart), and the schema upgrade that added them.
+
+beforeEach(async () => {
+  await Promise.all(db.tables.map((t) => t.clear()));
+});
+
+describe('settings', () => {
+  it('reads the defaults when nothing was saved', async () => {
+    expect(await loadSettings()).toEqual({ relayOnly: false });
+  });
+
+  it('keeps what was saved, and a change replaces it', async () => {
+    await saveSetting('relayOnly', true);
+    expect(await loadSettings()).toEqual({ relayOnly: true });
+    await saveSetting('relayOnly', false);
+    expect(await loadSettings()).toEqual({ relayOnly: false });
+    expect(await db.settings.count()).toBe(1);
+  });
+
+  it('reads a default for a setting the stored row does not have yet', async () => {
+    await db.settings.put({ key: 'device' });
+    expect(await loadSettings()).toEqual({ relayOnly: false });
+  });
+});
+
+describe('upgrade from schema version 1', () => {
+  const name = 'tincan-upgrade-test';
+  afterEach(() => Dexie.delete(name));
+
+  it('keeps every version 1 row and adds an empty settings table', async () => {
+    const peer = toBase64Url(new Uint8Array(32).fill(7));
+    const v1 = new Dexie(name);
+    v1.version(1).stores(V1_STORES);
+    await v1.table('identity').put({ key: 'self', id: peer, name: 'Alice', publicKey: new Uint8Array(32), secretKey: new Uint8Array(64), createdAt: 1 });
+    await v1.table('contacts').put({ id: peer, name: 'Bob', nameSource: 'user', addedAt: 2 });
+    await v1.table('messages').put({ conversationId: peer, id: 'm1', direction: 'out', text: 'kept', seq: 1, sentAt: 3, sortKey: 'a0', state: 'sent' });
+    await v1.table('outbox').put({ conversationId: peer, id: 'm1', seq: 1, queuedAt: 3, attempts: 0, nextAttemptAt: 3 });
+    await v1.table('conversations').put({ id: peer, lastSeq: 1, lastSortKey: 'a0', unread: 0, peerSeq: 0, peerSeqAhead: [] });
+    v1.close();
+
+    const upgraded = new TincanDb(name);
+    await upgraded.open();
+    expect(upgraded.verno).toBe(2);
+    expect((await upgraded.identity.get('self'))?.name).toBe('Alice');
+    expect((await upgraded.contacts.get(peer))?.name).toBe('Bob');
+    expect((await upgraded.messages.toArray()).map((m) => m.text)).toEqual(['kept']);
+    expect(await upgraded.outbox.count()).toBe(1);
+    expect((await upgraded.conversations.get(peer))?.lastSeq).toBe(1);
+    expect(await upgraded.settings.count()).toBe(0);
+    upgraded.close();
+  });
+});
