@@ -9,8 +9,13 @@ import { readSelectedPath, type PathReport } from './path.ts';
 // One WebRTC attempt with one contact: a simple-peer data channel identified by a session ID
 // (sid) that every signal of the attempt carries. Offers and answers leave here signed; incoming
 // ones must have been verified by the caller before accept() sees them.
+//
+// A connection that loses its path (the phone changed networks, a NAT forgot the mapping) is
+// "interrupted": messages go by the server meanwhile, and the initiator restarts ICE on the same
+// connection, which keeps the DTLS session and the channel. If that does not bring it back in
+// time, the link closes and the transport starts a new one later.
 
-export type LinkState = 'connecting' | 'open' | 'closed';
+export type LinkState = 'connecting' | 'open' | 'interrupted' | 'closed';
 
 export interface PeerLinkOptions {
   me: IdentityKeys;
@@ -19,7 +24,10 @@ export interface PeerLinkOptions {
   initiator: boolean;
   rtcConfig: RTCConfiguration;
   sendSignal(data: SignalData): void;
+  /** The channel opened, or came back after an interruption (the path may have changed). */
   onOpen(link: PeerLink): void;
+  /** ICE lost the path; the channel cannot carry anything until it is back. */
+  onInterrupted(link: PeerLink): void;
   onData(link: PeerLink, bytes: Uint8Array): void;
   onClose(link: PeerLink, reason: string): void;
 }
@@ -32,7 +40,15 @@ export class PeerLink {
   private readonly sp: SimplePeer;
   /** Outgoing signals in order: an offer must not be overtaken by its candidates while signing. */
   private outgoing: Promise<void> = Promise.resolve();
-  private readonly attemptTimer: ReturnType<typeof setTimeout>;
+  /** Bounds the first attempt, then each interruption: a link never hangs between states. */
+  private deadline: ReturnType<typeof setTimeout>;
+  /** The grace period of an interruption before an ICE restart. */
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while an ICE restart offer awaits its answer; bounded like a first attempt. */
+  private restartDeadline: ReturnType<typeof setTimeout> | undefined;
+  private restartSentAt = 0;
+  /** Time of the newest SDP accepted from the peer: an older one replayed is ignored. */
+  private lastRemoteSdpTs = -1;
   private readonly onFinish: (() => void)[] = [];
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -47,16 +63,31 @@ export class PeerLink {
     });
     this.sp.on('signal', (data) => this.queueSignal(data));
     this.sp.on('connect', () => {
-      clearTimeout(this.attemptTimer);
+      clearTimeout(this.deadline);
       this.state = 'open';
       options.onOpen(this);
+    });
+    this.sp.on('iceStateChange', (ice) => this.onIceState(ice));
+    this.sp.on('negotiated', () => {
+      clearTimeout(this.restartDeadline);
+      this.restartDeadline = undefined;
     });
     this.sp.on('data', (bytes) => options.onData(this, bytes));
     this.sp.on('close', () => this.finish('closed by peer', false));
     this.sp.on('error', (error) => this.finish(error.code ?? error.message, true));
-    this.attemptTimer = setTimeout(() => {
+    this.deadline = setTimeout(() => {
       if (this.state === 'connecting') this.close('ICE attempt timed out');
     }, CLIENT_TIMING.iceAttemptMs);
+  }
+
+  /** Whether an answer from the peer is due: to our first offer, or to an ICE restart offer. */
+  get awaitsAnswer(): boolean {
+    return this.initiator && (this.state === 'connecting' || this.restartDeadline !== undefined);
+  }
+
+  /** Whether an offer on this session would be an ICE restart we should answer. */
+  get takesRestartOffer(): boolean {
+    return !this.initiator && (this.state === 'open' || this.state === 'interrupted');
   }
 
   /** Feeds a verified SDP or a candidate of this session into the connection. */
@@ -64,9 +95,39 @@ export class PeerLink {
     if (this.state === 'closed') return;
     if (data.kind === 'candidate') {
       this.sp.signal({ candidate: { candidate: data.candidate, sdpMid: data.sdpMid, sdpMLineIndex: data.sdpMLineIndex } });
-    } else {
-      this.sp.signal({ type: data.kind, sdp: data.sdp });
+      return;
     }
+    if (data.ts <= this.lastRemoteSdpTs) return; // a replay of an SDP already applied
+    this.lastRemoteSdpTs = data.ts;
+    this.sp.signal({ type: data.kind, sdp: data.sdp });
+  }
+
+  /**
+   * Restarts ICE on this connection: for a network change the browser reported, an interruption
+   * that did not heal by itself, or the peer's request. Only the initiator makes offers, so the
+   * other side asks it to. If a restart offer is already out, it goes again with a fresh
+   * signature and every candidate gathered since: the first copy may have been lost with the
+   * network that just went away.
+   */
+  restartIce(): void {
+    const pc = this.sp._pc;
+    if (!pc || (this.state !== 'open' && this.state !== 'interrupted')) return;
+    if (!this.initiator) {
+      this.options.sendSignal({ kind: 'restart', sid: this.sid });
+      return;
+    }
+    const pending = pc.signalingState === 'have-local-offer' ? pc.localDescription : null;
+    // Both sides notice a broken path at about the same time: one offer answers both.
+    if (pending && Date.now() - this.restartSentAt < CLIENT_TIMING.iceDisconnectGraceMs) return;
+    this.restartSentAt = Date.now();
+    clearTimeout(this.restartDeadline);
+    this.restartDeadline = setTimeout(() => this.close('ICE restart was not answered'), CLIENT_TIMING.iceAttemptMs);
+    if (pending) {
+      this.queueSignal({ type: 'offer', sdp: pending.sdp });
+      return;
+    }
+    pc.restartIce(); // the next offer carries fresh ICE credentials
+    this.sp.negotiate();
   }
 
   /**
@@ -88,6 +149,27 @@ export class PeerLink {
     return pc && this.state === 'open' ? readSelectedPath(pc) : null;
   }
 
+  private onIceState(ice: RTCIceConnectionState): void {
+    if (ice === 'disconnected' && this.state === 'open') {
+      this.state = 'interrupted';
+      this.options.onInterrupted(this);
+      clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => {
+        if (this.state === 'interrupted') this.restartIce();
+      }, CLIENT_TIMING.iceDisconnectGraceMs);
+      clearTimeout(this.deadline);
+      this.deadline = setTimeout(() => {
+        if (this.state === 'interrupted') this.close('connection lost and ICE restart did not recover it');
+      }, CLIENT_TIMING.iceDisconnectGraceMs + CLIENT_TIMING.iceAttemptMs);
+    } else if ((ice === 'connected' || ice === 'completed') && this.state !== 'connecting' && this.state !== 'closed') {
+      // Back (or a restart moved to a new pair): report it so the path is read again.
+      clearTimeout(this.graceTimer);
+      clearTimeout(this.deadline);
+      this.state = 'open';
+      this.options.onOpen(this);
+    }
+  }
+
   /** Ends the attempt and tells the peer, so it drops its side now rather than at a timeout. */
   close(reason: string): void {
     if (this.state === 'closed') return;
@@ -103,7 +185,9 @@ export class PeerLink {
   private finish(reason: string, destroy: boolean): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.attemptTimer);
+    clearTimeout(this.deadline);
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.restartDeadline);
     if (destroy) this.sp.destroy();
     for (const callback of this.onFinish.splice(0)) callback();
     this.options.onClose(this, reason);

@@ -84,6 +84,15 @@ export class SignalingClient {
     if (this.state === 'online') this.send({ t: 'ack', id });
   }
 
+  /**
+   * Checks the socket now instead of at the next scheduled ping: when a data channel loses its
+   * path, the network probably changed, and this socket may be just as dead without knowing it.
+   */
+  probe(): void {
+    if (this.state !== 'online' || this.pongDeadline !== undefined) return;
+    this.ping(CLIENT_TIMING.probeTimeoutMs);
+  }
+
   private send(frame: ClientFrame): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
@@ -150,7 +159,10 @@ export class SignalingClient {
       case 'signal':
         return this.handlers.onSignal(frame.from, frame.data);
       case 'pong':
-        if (frame.n === this.pingCounter) clearTimeout(this.pongDeadline);
+        if (frame.n === this.pingCounter) {
+          clearTimeout(this.pongDeadline);
+          this.pongDeadline = undefined;
+        }
         return;
       case 'accepted':
         return this.handlers.onAccepted(frame);
@@ -162,19 +174,37 @@ export class SignalingClient {
   }
 
   private startPing(): void {
-    this.pingTimer = setInterval(() => {
-      this.pingCounter += 1;
-      if (!this.send({ t: 'ping', n: this.pingCounter })) return;
-      clearTimeout(this.pongDeadline);
-      // A socket can stay "open" for minutes after the network is gone (phones, Wi-Fi hand-over).
-      this.pongDeadline = setTimeout(() => this.ws?.close(4000), CLIENT_TIMING.pingTimeoutMs);
-    }, CLIENT_TIMING.pingIntervalMs);
+    this.pingTimer = setInterval(() => this.ping(CLIENT_TIMING.pingTimeoutMs), CLIENT_TIMING.pingIntervalMs);
+  }
+
+  private ping(timeoutMs: number): void {
+    this.pingCounter += 1;
+    const ws = this.ws;
+    if (!ws || !this.send({ t: 'ping', n: this.pingCounter })) return;
+    clearTimeout(this.pongDeadline);
+    // A socket can stay "open" for minutes after the network is gone (phones, Wi-Fi hand-over).
+    this.pongDeadline = setTimeout(() => this.abandon(ws), timeoutMs);
+  }
+
+  /**
+   * Gives up on a socket that stopped answering. Its close handshake cannot complete over a dead
+   * path and would hold onclose back for a long time, so it is detached and replaced now.
+   */
+  private abandon(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.teardown();
+    this.ws = null;
+    ws.close(4000);
+    this.setState('offline');
+    this.attempt = 0;
+    this.scheduleReconnect();
   }
 
   private teardown(): void {
     clearTimeout(this.iceRefreshTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);
+    this.pongDeadline = undefined;
   }
 
   private scheduleReconnect(): void {

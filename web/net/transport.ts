@@ -117,6 +117,27 @@ export class Transport {
     );
   }
 
+  /**
+   * The device's network changed (another Wi-Fi, Wi-Fi to mobile): the paths of open connections
+   * may be gone. Restart ICE on them now rather than waiting for them to time out.
+   */
+  networkChanged(): void {
+    for (const link of this.links.values()) link.restartIce();
+  }
+
+  /**
+   * Back on the server after losing it: signals sent meanwhile (a restart offer, candidates) were
+   * lost, so connections still interrupted try their restart again.
+   */
+  serverReconnected(): void {
+    for (const link of this.links.values()) if (link.state === 'interrupted') link.restartIce();
+  }
+
+  /** Closes every connection, open or being set up (e.g. privacy mode now wants relay-only ones). */
+  closeAll(reason: string): void {
+    for (const link of [...this.links.values()]) link.close(reason);
+  }
+
   /** The contact went offline: drop any attempt, it cannot succeed. */
   peerOffline(peer: PeerId): void {
     const link = this.links.get(peer);
@@ -137,7 +158,7 @@ export class Transport {
       case 'offer':
         return this.onOffer(from, data, current);
       case 'answer': {
-        if (!current || current.sid !== data.sid || !current.initiator || current.state !== 'connecting') return;
+        if (!current || current.sid !== data.sid || !current.awaitsAnswer) return;
         if ((await checkSignedSdp(data, from, this.me.id)) !== 'ok') {
           this.handlers.onSecurityEvent({ kind: 'bad_answer_signature', peer: from });
           current.close('answer failed verification');
@@ -151,16 +172,23 @@ export class Transport {
       case 'hangup':
         if (current?.sid === data.sid) current.hangup();
         return;
+      case 'restart':
+        if (current?.sid === data.sid) current.restartIce();
+        return;
     }
   }
 
   private async onOffer(from: PeerId, offer: SignedSdp, current: PeerLink | undefined): Promise<void> {
-    if (this.seenOfferSids.has(offer.sid)) return;
+    const restart = current?.sid === offer.sid && current.takesRestartOffer;
+    if (this.seenOfferSids.has(offer.sid) && !restart) return;
     const check = await checkSignedSdp(offer, from, this.me.id);
     if (check !== 'ok') {
       this.handlers.onSecurityEvent({ kind: check === 'stale' ? 'stale_offer' : 'bad_offer_signature', peer: from });
       return;
     }
+    // An ICE restart of the connection we have: same session, fresh ICE credentials. The link
+    // ignores an offer no newer than the last one it applied, so a replay changes nothing.
+    if (restart) return current.accept(offer);
     this.rememberOffer(offer);
     if (current?.state === 'connecting' && current.initiator) {
       // Glare: both sides offered at once. The larger ID's offer wins on both sides, so exactly
@@ -208,6 +236,10 @@ export class Transport {
         void link.path().then((path) => {
           if (this.links.get(peer) === link) this.handlers.onStatus(peer, { kind: 'open', path });
         });
+      },
+      onInterrupted: () => {
+        this.handlers.onStatus(peer, { kind: 'connecting' });
+        this.signaling.probe(); // the network may have changed under the server's socket too
       },
       onData: (_, bytes) => void this.receive(peer, bytes),
       onClose: (_, reason) => {

@@ -64,11 +64,21 @@ export const CLIENT_TIMING = {
   pingIntervalMs: 20_000,
   /** A ping unanswered for this long means the socket is dead (e.g. a phone changed networks). */
   pingTimeoutMs: 10_000,
+  /**
+   * A ping sent because something suggests the network changed (a data channel lost its path):
+   * without a pong by then, the socket is dead and is replaced at once.
+   */
+  probeTimeoutMs: 3_000,
   /** First reconnect delay; it doubles up to the maximum, with jitter. */
   reconnectBaseMs: 500,
   reconnectMaxMs: 30_000,
   /** A WebRTC attempt that has not opened a channel by then is abandoned and retried later. */
   iceAttemptMs: 15_000,
+  /**
+   * An open connection whose ICE reports "disconnected" for this long (a network change, a NAT
+   * mapping lost) gets an ICE restart; a brief blip recovers on its own first.
+   */
+  iceDisconnectGraceMs: 2_000,
   /** First retry of an undelivered message; it doubles up to the maximum, with jitter. */
   retryBaseMs: 2_000,
   retryMaxMs: 5 * 60_000,

@@ -31,7 +31,14 @@ export const CandidateSchema = v.object({
 /** The sender gave up on a session (closed the tab's link, timed out); the receiver drops it too. */
 export const HangupSchema = v.object({ kind: v.literal('hangup'), sid: SessionId });
 
-export const SignalDataSchema = v.variant('kind', [SignedSdpSchema, CandidateSchema, HangupSchema]);
+/**
+ * "Please restart ICE on this session": only the initiator makes offers, so the answering side
+ * asks when its path broke. Unsigned like a hangup: a forged one costs one ICE restart, nothing
+ * more (the new offer and answer are signed).
+ */
+export const RestartSchema = v.object({ kind: v.literal('restart'), sid: SessionId });
+
+export const SignalDataSchema = v.variant('kind', [SignedSdpSchema, CandidateSchema, HangupSchema, RestartSchema]);
 
 export type SignedSdp = v.InferOutput<typeof SignedSdpSchema>;
 export type SignalCandidate = v.InferOutput<typeof CandidateSchema>;

@@ -3,6 +3,7 @@ import { generateIdentityKeys, isValidPeerKey, type IdentityKeys } from '../cryp
 import { PeerCipher } from '../crypto/peer-cipher.ts';
 import { Messenger } from '../messaging/messenger.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling-client.ts';
+import { offersTurn, rtcConfiguration } from '../net/ice-policy.ts';
 import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport.ts';
 import { shortId, type PeerId } from '../protocol/ids.ts';
 import { hasInvite, parseInvite } from '../protocol/invite.ts';
@@ -11,6 +12,7 @@ import { addContact, getContact, listContacts } from '../storage/contacts.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
+import { loadSettings, saveSetting } from '../storage/settings.ts';
 import { describePath, type PathView } from './path-view.ts';
 import { AlertList } from './alerts.svelte.ts';
 
@@ -30,11 +32,13 @@ export class AppState {
   selected = $state<PeerId | null>(null);
   /** An invite link opened in this browser, waiting for the user to confirm adding it. */
   pendingInvite = $state<string | null>(null);
+  /** Privacy mode (a stored setting): WebRTC uses TURN-relayed candidates only. */
+  relayOnly = $state(false);
   readonly alerts = new AlertList();
 
   private transport: Transport | null = null;
   /** From the server (STUN/TURN with time-limited credentials); read when a connection starts. */
-  private iceServers: RTCIceServer[] = [];
+  private iceServers = $state.raw<RTCIceServer[]>([]);
   private messenger: Messenger | null = null;
   private visible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
 
@@ -100,7 +104,30 @@ export class AppState {
       peerOnline: this.online[peer] === true,
       signaling: this.signalingState,
       peerName: this.contacts.find((c) => c.id === peer)?.name ?? 'Contact',
+      relayOnly: this.relayOnly,
+      turnOffered: offersTurn(this.iceServers),
     });
+  }
+
+  /**
+   * Turns privacy mode on or off. It applies to the next WebRTC attempt at once, before it is
+   * stored. Turning it on also closes the channels already open or being set up: they may have
+   * exposed (or be about to expose) this device's addresses, and new ones are made relay-only.
+   */
+  async setRelayOnly(on: boolean): Promise<void> {
+    if (on === this.relayOnly) return;
+    this.relayOnly = on;
+    if (on) {
+      this.transport?.closeAll('privacy mode changed');
+    } else {
+      this.kickAll(); // a direct channel may be possible now
+    }
+    try {
+      await saveSetting('relayOnly', on);
+    } catch (error) {
+      console.error('settings not stored', error);
+      this.alerts.raise(`Could not store the relay-only setting: it stays ${on ? 'on' : 'off'} only until Tincan is reloaded.`);
+    }
   }
 
   /**
@@ -116,8 +143,7 @@ export class AppState {
         this.phase = 'elsewhere';
         return;
       }
-      this.start(identity);
-      return new Promise<void>(() => {}); // held until the page goes away or another tab steals it
+      return this.start(identity).then(() => new Promise<void>(() => {})); // held until the page goes away or another tab steals it
     });
     held.catch(() => location.reload());
   }
@@ -126,7 +152,10 @@ export class AppState {
     if (this.identity && this.phase === 'elsewhere') this.claimTab(this.identity, true);
   }
 
-  private start(identity: IdentityRow): void {
+  private async start(identity: IdentityRow): Promise<void> {
+    // Settings first, read now rather than at boot (another tab may have changed them since):
+    // no connection may start with a default where the user chose privacy mode.
+    this.relayOnly = (await loadSettings()).relayOnly;
     this.identity = identity;
     const keys: IdentityKeys = { id: identity.id, publicKey: identity.publicKey, secretKey: identity.secretKey };
     const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`;
@@ -137,14 +166,17 @@ export class AppState {
       onAccepted: (frame) => void this.messenger?.outbox.onAccepted(frame.id, frame.via, frame.expiresAt),
       onDeliver: (frame) => this.transport?.receiveFromServer(frame),
       onIceServers: (servers) => {
+        const couldConnect = this.canOpenChannel();
         this.iceServers = servers;
+        if (!couldConnect && this.canOpenChannel()) this.kickAll(); // a TURN server arrived
       },
       onServerError: (frame) => {
         if (frame.code !== 'peer_offline') console.warn('server error', frame.code, frame.message);
         this.messenger?.onServerError(frame.code, frame.ref);
       },
     });
-    const transport = new Transport(keys, new PeerCipher(keys), signaling, () => ({ iceServers: this.iceServers }), {
+    const rtcConfig = () => rtcConfiguration(this.iceServers, this.relayOnly);
+    const transport = new Transport(keys, new PeerCipher(keys), signaling, rtcConfig, {
       onOpen: (peer) => this.messenger?.onOpen(peer),
       onFrames: async (peer, frames) => {
         await this.ensureContact(peer);
@@ -161,8 +193,14 @@ export class AppState {
       myName: () => this.identity?.name ?? '',
       isViewing: (peer) => this.visible && this.selected === peer,
       isOnline: (peer) => this.online[peer] === true,
+      canOpenChannel: () => this.canOpenChannel(),
     });
     this.transport = transport;
+    // A new network (Wi-Fi to mobile data, another Wi-Fi): restart ICE on open connections now
+    // rather than waiting for their old paths to time out. (NetworkInformation is Chromium's.)
+    const networkChanged = (): void => transport.networkChanged();
+    addEventListener('online', networkChanged);
+    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener('change', networkChanged);
     liveQuery(listContacts).subscribe((contacts) => {
       this.contacts = contacts;
       signaling.watch(contacts.map((c) => c.id));
@@ -179,12 +217,21 @@ export class AppState {
   private onSignalingState(state: SignalingState): void {
     this.signalingState = state;
     if (state === 'online') {
-      // Back on the server: whatever waited on this device can go now.
-      for (const contact of this.contacts) void this.messenger?.kick(contact.id);
+      this.kickAll(); // back on the server: whatever waited on this device can go now
+      this.transport?.serverReconnected();
     } else {
       this.online = {};
       this.messenger?.outbox.serverLost();
     }
+  }
+
+  private kickAll(): void {
+    for (const contact of this.contacts) void this.messenger?.kick(contact.id);
+  }
+
+  /** In relay-only mode WebRTC needs a TURN server: without one it gathers no candidate at all. */
+  private canOpenChannel(): boolean {
+    return !this.relayOnly || offersTurn(this.iceServers);
   }
 
   private onPresence(peers: { id: PeerId; online: boolean }[]): void {

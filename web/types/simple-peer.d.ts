@@ -20,8 +20,11 @@ declare module '@thaunknown/simple-peer/lite.js' {
     signal(data: SimplePeerSignal): void;
     write(chunk: Uint8Array): boolean;
     destroy(error?: Error): void;
+    /** As initiator: a new offer now (after RTCPeerConnection.restartIce(), an ICE restart). */
+    negotiate(): void;
     on(event: 'signal', listener: (data: SimplePeerSignal) => void): this;
-    on(event: 'connect' | 'close' | 'drain', listener: () => void): this;
+    on(event: 'connect' | 'close' | 'drain' | 'negotiated', listener: () => void): this;
+    on(event: 'iceStateChange', listener: (ice: RTCIceConnectionState, gathering: RTCIceGatheringState) => void): this;
     on(event: 'data', listener: (data: Uint8Array) => void): this;
     on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
     once(event: 'drain', listener: () => void): this;
