@@ -16,6 +16,16 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame(JSON.stringify({ t: 'auth', v: 1, id: peer, sig })).ok).toBe(true);
   });
 
+  it('accepts a hangup and an ICE restart request, each naming a valid session', () => {
+    for (const kind of ['hangup', 'restart']) {
+      expect(parseClientFrame(JSON.stringify({ t: 'signal', to: peer, data: { kind, sid } }))).toEqual({
+        ok: true,
+        frame: { t: 'signal', to: peer, data: { kind, sid } },
+      });
+      expect(parseClientFrame(JSON.stringify({ t: 'signal', to: peer, data: { kind, sid: 'short' } }))).toMatchObject({ ok: false, code: 'bad_frame' });
+    }
+  });
+
   it('gives a stable code for each kind of bad input', () => {
     expect(parseClientFrame('{nope')).toMatchObject({ ok: false, code: 'bad_json' });
     expect(parseClientFrame('[]')).toMatchObject({ ok: false, code: 'unknown_type' });

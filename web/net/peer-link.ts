@@ -26,6 +26,8 @@ export interface PeerLinkOptions {
   sendSignal(data: SignalData): void;
   /** The channel opened, or came back after an interruption (the path may have changed). */
   onOpen(link: PeerLink): void;
+  /** ICE moved the open connection to another candidate pair. */
+  onPathChange(link: PeerLink): void;
   /** ICE lost the path; the channel cannot carry anything until it is back. */
   onInterrupted(link: PeerLink): void;
   onData(link: PeerLink, bytes: Uint8Array): void;
@@ -46,7 +48,6 @@ export class PeerLink {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while an ICE restart offer awaits its answer; bounded like a first attempt. */
   private restartDeadline: ReturnType<typeof setTimeout> | undefined;
-  private restartSentAt = 0;
   /** Time of the newest SDP accepted from the peer: an older one replayed is ignored. */
   private lastRemoteSdpTs = -1;
   private readonly onFinish: (() => void)[] = [];
@@ -66,6 +67,11 @@ export class PeerLink {
       clearTimeout(this.deadline);
       this.state = 'open';
       options.onOpen(this);
+      // ICE may move to another candidate pair without any state change (a better pair became
+      // usable after a restart, say): the path shown must follow it.
+      this.sp._pc?.sctp?.transport.iceTransport.addEventListener('selectedcandidatepairchange', () => {
+        if (this.state === 'open') options.onPathChange(this);
+      });
     });
     this.sp.on('iceStateChange', (ice) => this.onIceState(ice));
     this.sp.on('negotiated', () => {
@@ -117,9 +123,6 @@ export class PeerLink {
       return;
     }
     const pending = pc.signalingState === 'have-local-offer' ? pc.localDescription : null;
-    // Both sides notice a broken path at about the same time: one offer answers both.
-    if (pending && Date.now() - this.restartSentAt < CLIENT_TIMING.iceDisconnectGraceMs) return;
-    this.restartSentAt = Date.now();
     clearTimeout(this.restartDeadline);
     this.restartDeadline = setTimeout(() => this.close('ICE restart was not answered'), CLIENT_TIMING.iceAttemptMs);
     if (pending) {

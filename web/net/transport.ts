@@ -233,10 +233,9 @@ export class Transport {
         this.failures.delete(peer);
         this.handlers.onStatus(peer, { kind: 'open', path: null });
         this.handlers.onOpen(peer);
-        void link.path().then((path) => {
-          if (this.links.get(peer) === link) this.handlers.onStatus(peer, { kind: 'open', path });
-        });
+        this.showPath(peer, link);
       },
+      onPathChange: () => this.showPath(peer, link),
       onInterrupted: () => {
         this.handlers.onStatus(peer, { kind: 'connecting' });
         this.signaling.probe(); // the network may have changed under the server's socket too
@@ -252,6 +251,13 @@ export class Transport {
     this.links.set(peer, link);
     this.handlers.onStatus(peer, { kind: 'connecting' });
     return link;
+  }
+
+  /** Reads the link's selected candidate pair and reports it, if the link is still current. */
+  private showPath(peer: PeerId, link: PeerLink): void {
+    void link.path().then((path) => {
+      if (this.links.get(peer) === link && link.state === 'open') this.handlers.onStatus(peer, { kind: 'open', path });
+    });
   }
 
   /**
