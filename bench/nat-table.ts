@@ -16,6 +16,7 @@ console.log('| NAT case | Path chosen | Time to first message (median) | Time un
 console.log('| --- | --- | --- | --- | --- |');
 for (const [name, runs] of [...cases].sort(([a], [b]) => a.localeCompare(b))) {
   const message = Math.round(medianOf(runs.map((r) => r.messageMs)));
-  const path = Math.round(medianOf(runs.map((r) => r.pathMs)));
-  console.log(`| ${name} | ${runs[0]!.path} | ${message} ms | ${path} ms | ${runs.length} |`);
+  const pathTimes = runs.map((r) => r.pathMs).filter((ms): ms is number => ms !== null);
+  const path = pathTimes.length > 0 ? `${Math.round(medianOf(pathTimes))} ms` : '—';
+  console.log(`| ${name} | ${runs[0]!.path} | ${message} ms | ${path} | ${runs.length} |`);
 }

@@ -11,11 +11,11 @@ export interface NatTiming {
   path: string;
   /** Enter pressed → text shown in the recipient's conversation. */
   messageMs: number;
-  /** Enter pressed → the sender's path status shows the final path. */
-  pathMs: number;
+  /** Chat opened → the sender's path status shows the final path; null where that means nothing. */
+  pathMs: number | null;
 }
 
-export function recordTiming(name: string, path: string, timing: { messageMs: number; pathMs: number }): void {
+export function recordTiming(name: string, path: string, timing: { messageMs: number; pathMs: number | null }): void {
   const entry: NatTiming = { case: name, path, ...timing };
   appendFileSync(TIMINGS_FILE, `${JSON.stringify(entry)}\n`);
 }

@@ -164,12 +164,14 @@ export class PeerLink {
       this.deadline = setTimeout(() => {
         if (this.state === 'interrupted') this.close('connection lost and ICE restart did not recover it');
       }, CLIENT_TIMING.iceDisconnectGraceMs + CLIENT_TIMING.iceAttemptMs);
-    } else if ((ice === 'connected' || ice === 'completed') && this.state !== 'connecting' && this.state !== 'closed') {
-      // Back (or a restart moved to a new pair): report it so the path is read again.
+    } else if ((ice === 'connected' || ice === 'completed') && this.state === 'interrupted') {
+      // Back, on the old pair or (after a restart) a new one: like opening again.
       clearTimeout(this.graceTimer);
       clearTimeout(this.deadline);
       this.state = 'open';
       this.options.onOpen(this);
+    } else if ((ice === 'connected' || ice === 'completed') && this.state === 'open') {
+      this.options.onPathChange(this); // e.g. a restart of a working connection after a network change
     }
   }
 

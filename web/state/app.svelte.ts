@@ -184,7 +184,8 @@ export class AppState {
       },
       onStatus: (peer, status) => {
         this.links = { ...this.links, [peer]: status };
-        if (status.kind === 'none') void this.messenger?.kick(peer);
+        // No usable channel (none yet, or one interrupted): what waits for it goes by the server.
+        if (status.kind !== 'open') void this.messenger?.kick(peer);
       },
       onSecurityEvent: (event) => this.onSecurityEvent(event),
     });
