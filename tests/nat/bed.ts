@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import { chromiumExecutable, launchPersistentChromium } from '../fixtures/chromium.ts';
 import { startCoturn } from '../fixtures/coturn.ts';
 import { recordPeerConnections } from '../fixtures/peer-connection-spy.ts';
+import { serverReady } from '../fixtures/server-process.ts';
 import type { Person } from '../fixtures/tincan.ts';
 import { deleteLeftoverNamespaces, requireTools, skipReason } from './netns.ts';
 import { PUBLIC_HOST_IP, TestNetwork, type Home, type HomeOptions } from './network.ts';
@@ -136,18 +137,6 @@ async function startServer(network: TestNetwork, dataDir: string, logs: string[]
     TURN_URLS: `${turn}?transport=udp,${turn}?transport=tcp`,
     TURN_SECRET,
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${logs.join('\n')}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      logs.push(...chunk.toString().trimEnd().split('\n'));
-      if (logs.some((line) => line.includes('Tincan listening on'))) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => reject(new Error(`the server exited:\n${logs.join('\n')}`)));
-  });
+  await serverReady(child, logs);
   return child;
 }

@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateIdentityKeys } from '../../web/crypto/identity.ts';
 import { tempDataDir } from '../fixtures/server.ts';
+import { serverReady } from '../fixtures/server-process.ts';
 import { TestClient } from '../fixtures/ws-client.ts';
 
 // The real entry point in its own process, killed without warning: whatever it answered
 // `accepted` for before the kill must be delivered after a restart on the same DATA_DIR.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const STARTUP_MS = 20_000;
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -44,19 +44,7 @@ async function startChildServer(dataDir: string): Promise<ChildServer> {
   };
   onTestFinished(kill);
   const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${output.join('')}`)), STARTUP_MS);
-    const onData = (chunk: Buffer): void => {
-      output.push(chunk.toString());
-      if (output.join('').includes('Tincan listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`the server exited: ${output.join('')}`)));
-  });
+  await serverReady(child, output);
   return { url: `http://127.0.0.1:${port}`, output, kill };
 }
 
@@ -80,7 +68,7 @@ describe('restart', () => {
     await bob.roundTrip();
     expect(bob.pending()).toEqual([]);
 
-    const output = [...first.output, ...second.output].join('');
+    const output = [...first.output, ...second.output].join('\n');
     for (const secret of [...ids, alice.identity.id, bobKeys.id]) expect(output).not.toContain(secret);
   });
 });
