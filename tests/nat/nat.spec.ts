@@ -3,7 +3,7 @@ import { localIceUfrags, peerConnectionCount, selectedPairs, type SelectedPair }
 import { candidatesIn, revealingCandidates, revealingSdpAddresses, signalsIn } from '../fixtures/ice-candidates.ts';
 import { recordPageFrames } from '../fixtures/server-tap.ts';
 import { addContact, createIdentity, deliveredMarks, introduce, inviteLinkOf, setRelayOnly, messageItems, messageTexts, openChat, pathStatus, sendMany } from '../fixtures/ui.ts';
-import { test, type BedOptions, type NatPerson } from './bed.ts';
+import { test, type Bed, type BedOptions, type NatPerson } from './bed.ts';
 import { recordTiming } from './timings.ts';
 
 // The NAT matrix (issue 4): for each kind of network, the path Tincan ends up on, read from the
@@ -13,7 +13,7 @@ const FULL_CONE = { nat: 'full-cone' } as const;
 const SYMMETRIC = { nat: 'symmetric' } as const;
 
 /** Two people in their homes who have added each other; Bob has Alice's chat open. */
-async function meet(bed: { start(options: BedOptions): Promise<Record<string, NatPerson>> }, options: BedOptions) {
+async function meet(bed: Bed, options: BedOptions) {
   const { alice, bob } = (await bed.start(options)) as { alice: NatPerson; bob: NatPerson };
   await introduce(alice, bob);
   await openChat(bob, 'alice');
