@@ -8,6 +8,7 @@ import { parseClientFrame, serverFrame, type ClientFrame, type ServerFrame } fro
 import { verifyAuth } from './auth.ts';
 import { MailboxDelivery, type BlobRouter, type Recipient } from './delivery.ts';
 import type { Mailbox } from './mailbox.ts';
+import type { PrekeyExchange } from './prekey-exchange.ts';
 import type { PresenceRegistry } from './presence.ts';
 import { FrameRateLimiter } from './rate-limit.ts';
 import { iceServersFor, type IceOptions } from './ice.ts';
@@ -21,6 +22,7 @@ export interface ConnectionContext {
   presence: PresenceRegistry<Connection>;
   mailbox: Mailbox;
   router: BlobRouter;
+  prekeys: PrekeyExchange;
   /** STUN/TURN servers handed to authenticated clients (none configured: host candidates only). */
   ice?: IceOptions;
   log: (line: string) => void;
@@ -206,6 +208,13 @@ export class Connection implements Recipient {
       case 'ack':
         this.inBackground(this.inbox!.ack(frame.id));
         return;
+      // Synchronous: one small transaction each, and a fetch must commit before it answers.
+      case 'prekeys':
+        this.ctx.prekeys.publish(this.peerId, frame, (reply) => this.send(reply));
+        return;
+      case 'bundle':
+        this.ctx.prekeys.fetch(this.peerId, frame.peer, (reply) => this.send(reply));
+        return;
     }
   }
 
@@ -225,6 +234,7 @@ export class Connection implements Recipient {
     this.peerId = frame.id;
     this.send(serverFrame.ready(frame.id));
     this.sendIceServers(frame.id);
+    this.ctx.prekeys.greet(frame.id, (f) => this.send(f));
     const { replaced, notify } = this.ctx.presence.connect(frame.id, this);
     // The newest connection wins: an old one is usually a tab or network the user has left.
     replaced?.close(CLOSE_CODES.replaced, 'replaced by a newer connection');

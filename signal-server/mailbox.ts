@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PeerId } from '../web/protocol/ids.ts';
 import type { ServerLimits } from '../web/protocol/limits.ts';
-import { openMailboxDatabase } from './mailbox-schema.ts';
+import { openServerDatabase } from './mailbox-schema.ts';
 import type { Clock } from './rate-limit.ts';
 
 // End-to-end blobs kept for recipients who are offline, until they acknowledge them or they
@@ -82,7 +82,7 @@ export class Mailbox {
 
   /** `path` is a file, or ':memory:' for a mailbox that dies with the process (tests). */
   constructor(path: string, options: MailboxOptions) {
-    this.db = openMailboxDatabase(path);
+    this.db = openServerDatabase(path);
     this.limits = options.limits;
     this.now = options.now ?? Date.now;
     this.onCommit = options.onCommit;

@@ -10,6 +10,8 @@ import { Connection, type ConnectionContext } from './connection.ts';
 import { BlobRouter } from './delivery.ts';
 import { createHttpHandler, pathOf, SECURITY_HEADERS } from './http-handler.ts';
 import { Mailbox } from './mailbox.ts';
+import { PrekeyExchange } from './prekey-exchange.ts';
+import { PrekeyStore } from './prekeys.ts';
 import { PresenceRegistry } from './presence.ts';
 import type { IceOptions } from './ice.ts';
 
@@ -25,8 +27,8 @@ export interface SignalServerOptions {
   /** The origin clients reach this server at (e.g. "https://chat.example"); see auth.ts. */
   publicOrigin?: string;
   /**
-   * Directory of the mailbox database (`mailbox.sqlite`); it must exist. Without one the mailbox
-   * is an in-memory database lost on close: that is for tests only, main.ts always passes DATA_DIR.
+   * Directory of the database (`mailbox.sqlite`: mailbox and prekeys); it must exist. Without one
+   * both are in memory and lost on close: that is for tests only, main.ts always passes DATA_DIR.
    */
   dataDir?: string;
   limits?: Partial<ServerLimits>;
@@ -45,10 +47,20 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
   const host = options.host ?? '127.0.0.1';
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const log = options.log ?? (() => {});
-  const mailbox = new Mailbox(options.dataDir === undefined ? ':memory:' : join(options.dataDir, 'mailbox.sqlite'), { limits, log });
+  const databasePath = options.dataDir === undefined ? ':memory:' : join(options.dataDir, 'mailbox.sqlite');
+  const mailbox = new Mailbox(databasePath, { limits, log });
+  // Opened second: the mailbox has brought the file's schema up to date.
+  let prekeyStore: PrekeyStore;
+  try {
+    prekeyStore = new PrekeyStore(databasePath, limits);
+  } catch (error) {
+    mailbox.close();
+    throw error;
+  }
   const presence = new PresenceRegistry<Connection>();
   const router = new BlobRouter(mailbox, limits, presence, log);
-  const context: ConnectionContext = { limits, presence, mailbox, router, log, ice: options.ice };
+  const prekeys = new PrekeyExchange(prekeyStore, limits, presence, log);
+  const context: ConnectionContext = { limits, presence, mailbox, router, prekeys, log, ice: options.ice };
   const connections = new Set<Connection>();
   let shuttingDown: Promise<void> | null = null;
 
@@ -106,6 +118,7 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
     clearInterval(heartbeat);
     clearInterval(sweeper);
     mailbox.close();
+    prekeyStore.close();
     throw error;
   });
   const port = (httpServer.address() as AddressInfo).port;
@@ -120,6 +133,7 @@ export async function createSignalServer(options: SignalServerOptions = {}): Pro
     await stopped;
     // Last: commits what connections queued before they closed.
     mailbox.close();
+    prekeyStore.close();
   }
 
   return {

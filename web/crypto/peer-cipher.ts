@@ -1,4 +1,5 @@
 import { sodium } from './sodium.ts';
+import { CryptoError } from './crypto-error.ts';
 import type { IdentityKeys } from './identity.ts';
 import { buildEnvelope, ENVELOPE_V1_BOX, NONCE_BYTES, parseEnvelope } from '../protocol/envelope.ts';
 import { fromUtf8, utf8 } from '../protocol/encoding.ts';
@@ -10,12 +11,9 @@ import { parseSealedPayload, type PeerFrame } from '../protocol/peer-frames.ts';
 // envelope from one contact. Behind it, for now, is crypto_box (X25519 from the Ed25519 identity
 // keys + XSalsa20-Poly1305); the Double Ratchet replaces it without changing callers.
 
-export class CryptoError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'CryptoError';
-  }
-}
+// Re-exported while web/net/transport.ts still imports it from here; new code imports
+// crypto-error.ts.
+export { CryptoError };
 
 export class PeerCipher {
   /** X25519 shared keys per contact; computing one costs a scalar multiplication. */

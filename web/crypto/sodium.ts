@@ -1,11 +1,17 @@
-import sodiumModule from 'libsodium-wrappers';
+import sodiumModule from 'libsodium-wrappers-sumo';
 
 // libsodium must finish loading its WebAssembly before any call. Everything in crypto/ goes
 // through `sodium()` so nothing can run before that.
+//
+// The sumo build, not the standard one: sessions need HMAC-SHA256 (the Double Ratchet's chain
+// KDF and HKDF, built on it in hkdf.ts), safety numbers need SHA-512 and backups need Argon2id
+// (crypto_pwhash); the standard libsodium-wrappers build exports none of them.
 
-let ready: Promise<typeof sodiumModule> | null = null;
+export type Sodium = typeof sodiumModule;
 
-export function sodium(): Promise<typeof sodiumModule> {
+let ready: Promise<Sodium> | null = null;
+
+export function sodium(): Promise<Sodium> {
   ready ??= sodiumModule.ready.then(() => sodiumModule);
   return ready;
 }

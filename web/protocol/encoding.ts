@@ -60,3 +60,14 @@ export function fromUtf8(bytes: Uint8Array): string | null {
     return null;
   }
 }
+
+/** The bytes of every part, one after the other, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   quota_exceeded: "The recipient's mailbox is full.",
   unknown_message: 'No such message is waiting for you.',
   server_error: 'The server could not store the message; try again.',
+  prekey_limit: 'Too many one-time prekeys; nothing from this frame was stored.',
+  no_prekeys: 'This peer has published no prekeys.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -33,6 +33,25 @@ export const SERVER_LIMITS = {
   sweepIntervalMs: 60 * 60 * 1000,
   /** Mailbox deliveries sent to a recipient and not yet acknowledged, at most (backpressure). */
   deliveryWindow: 64,
+  /**
+   * Most one-time prekeys the server holds for one identity. A `prekeys` frame that would take it
+   * over stores nothing at all (`prekey_limit`), so a client never has to guess what was kept.
+   */
+  maxOneTimePrekeys: 200,
+  /** Most one-time prekeys in one `prekeys` frame (a client publishes a batch of 100). */
+  maxOneTimePrekeysPerFrame: 100,
+  /**
+   * An identity holding fewer one-time prekeys than this (or no signed prekey) is sent
+   * `prekeys_low` after `ready` and after each bundle fetch, so it publishes more.
+   */
+  prekeysLowThreshold: 20,
+  /**
+   * Sustained `bundle` fetches per minute per requester ID, across its reconnects: each fetch
+   * uses up one of the peer's one-time prekeys, so one client must not be able to drain them.
+   */
+  bundleRatePerMinute: 10,
+  /** Burst of `bundle` fetches one requester ID may make at once (e.g. opening many contacts). */
+  bundleRateBurst: 20,
 } as const;
 
 export type ServerLimits = { -readonly [K in keyof typeof SERVER_LIMITS]: number };

@@ -19,6 +19,26 @@ const BlobId = v.custom<string>(isRandomId, 'id must be a 128-bit base64url ID')
 const Blob = v.pipe(v.string(), v.minLength(1), v.regex(/^[A-Za-z0-9_-]+$/), v.maxLength(Math.ceil((SERVER_LIMITS.maxBlobBytes * 4) / 3) + 4));
 const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+// ---- prekeys (X3DH), in both directions --------------------------------------------------------
+// The server stores and hands out what owners publish but cannot check it: clients verify the
+// signature against the owner's identity key. It only checks shapes and sizes.
+
+/** The owner's unsigned 32-bit counter, which names the private key an initial message used. */
+const PrekeyId = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff_ffff));
+/** An X25519 public key: 32 bytes, so it has a peer ID's canonical 43-character spelling. */
+const PrekeyKey = v.custom<string>(isPeerId, 'key must be a 32-byte key (43 base64url characters)');
+const SignedPrekeySchema = v.object({
+  id: PrekeyId,
+  key: PrekeyKey,
+  /** When the owner made it (ms); signed with the key, so it travels with it. */
+  createdAt: Counter,
+  /** Ed25519 by the owner's identity key over the prekey (web/protocol/transcripts.ts). */
+  sig: v.custom<string>(isSignature, 'sig must be an Ed25519 signature (86 base64url characters)'),
+});
+const OneTimePrekeySchema = v.object({ id: PrekeyId, key: PrekeyKey });
+export type PublishedSignedPrekey = v.InferOutput<typeof SignedPrekeySchema>;
+export type PublishedOneTimePrekey = v.InferOutput<typeof OneTimePrekeySchema>;
+
 // ---- client → server ----------------------------------------------------------------------
 
 const AuthFrame = v.object({
@@ -46,9 +66,32 @@ const AckFrame = v.object({ t: v.literal('ack'), id: BlobId });
 /** Asks for fresh ICE servers (TURN credentials expire); answered with an `ice` frame. */
 const IceRequestFrame = v.object({ t: v.literal('ice') });
 
-const ClientFrameSchema = v.variant('t', [AuthFrame, WatchFrame, SignalFrame, PingFrame, SendFrame, AckFrame, IceRequestFrame]);
+/**
+ * Publishes this identity's prekeys. `signed` replaces the stored signed prekey (rotation);
+ * `oneTime` are added to the stored ones, skipping IDs already held. Answered with
+ * `prekeys_stored` once committed, or `prekey_limit` with nothing from the frame stored.
+ */
+const PrekeysFrame = v.object({
+  t: v.literal('prekeys'),
+  signed: SignedPrekeySchema,
+  oneTime: v.pipe(v.array(OneTimePrekeySchema), v.maxLength(SERVER_LIMITS.maxOneTimePrekeysPerFrame)),
+});
+/** Asks for `peer`'s prekey bundle, to start a session while `peer` may be offline. */
+const BundleRequestFrame = v.object({ t: v.literal('bundle'), peer: PeerIdSchema });
+
+const ClientFrameSchema = v.variant('t', [
+  AuthFrame,
+  WatchFrame,
+  SignalFrame,
+  PingFrame,
+  SendFrame,
+  AckFrame,
+  IceRequestFrame,
+  PrekeysFrame,
+  BundleRequestFrame,
+]);
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
-const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping', 'send', 'ack', 'ice']);
+const CLIENT_TYPES = new Set(['auth', 'watch', 'signal', 'ping', 'send', 'ack', 'ice', 'prekeys', 'bundle']);
 
 // ---- server → client ----------------------------------------------------------------------
 
@@ -96,6 +139,23 @@ const DeliverFrame = v.object({
   /** When the server accepted it. */
   ts: Timestamp,
 });
+/** A `prekeys` frame was committed; `count` one-time prekeys are now held for this identity. */
+const PrekeysStoredFrame = v.object({ t: v.literal('prekeys_stored'), count: Counter });
+/**
+ * This identity holds fewer than prekeysLowThreshold one-time prekeys, or no signed prekey:
+ * publish more. Sent after `ready` and after someone fetched its bundle.
+ */
+const PrekeysLowFrame = v.object({ t: v.literal('prekeys_low'), count: Counter });
+/**
+ * `peer`'s signed prekey and, while any are left, one of its one-time prekeys, which the server
+ * deleted as it handed it out: no one else ever gets the same one.
+ */
+const BundleFrame = v.object({
+  t: v.literal('bundle'),
+  peer: PeerIdSchema,
+  signed: SignedPrekeySchema,
+  oneTime: v.optional(OneTimePrekeySchema),
+});
 const ErrorFrame = v.object({
   t: v.literal('error'),
   code: v.custom<ErrorCode>(isErrorCode, 'unknown error code'),
@@ -112,10 +172,26 @@ const ServerFrameSchema = v.variant('t', [
   PongFrame,
   AcceptedFrame,
   DeliverFrame,
+  PrekeysStoredFrame,
+  PrekeysLowFrame,
+  BundleFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
-const SERVER_TYPES = new Set(['challenge', 'ready', 'ice', 'presence', 'signal', 'pong', 'accepted', 'deliver', 'error']);
+const SERVER_TYPES = new Set([
+  'challenge',
+  'ready',
+  'ice',
+  'presence',
+  'signal',
+  'pong',
+  'accepted',
+  'deliver',
+  'prekeys_stored',
+  'prekeys_low',
+  'bundle',
+  'error',
+]);
 
 // ---- parsing --------------------------------------------------------------------------------
 
@@ -181,6 +257,14 @@ export const serverFrame = {
     blob: d.blob,
     via: d.via,
     ts: d.ts,
+  }),
+  prekeysStored: (count: number): ServerFrame => ({ t: 'prekeys_stored', count }),
+  prekeysLow: (count: number): ServerFrame => ({ t: 'prekeys_low', count }),
+  bundle: (b: { peer: PeerId; signed: PublishedSignedPrekey; oneTime?: PublishedOneTimePrekey }): ServerFrame => ({
+    t: 'bundle',
+    peer: b.peer,
+    signed: { id: b.signed.id, key: b.signed.key, createdAt: b.signed.createdAt, sig: b.signed.sig },
+    ...(b.oneTime === undefined ? {} : { oneTime: { id: b.oneTime.id, key: b.oneTime.key } }),
   }),
   error: (code: ErrorCode, ref?: string, detail?: string): ServerFrame => ({
     t: 'error',

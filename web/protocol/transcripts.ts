@@ -40,3 +40,20 @@ export function signalingOrigin(wsUrl: string): string {
   const scheme = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:';
   return `${scheme}//${url.host}`;
 }
+
+export const SIGNED_PREKEY_DOMAIN = 'tincan-signed-prekey-v1';
+
+/**
+ * What an identity key signs for a signed prekey (X3DH's Sig(IK, Encode(SPK))). The owner's ID
+ * and the prekey's ID and creation time are in it, so that a server can neither move a prekey to
+ * another identity nor relabel an old one; the public key is base64url, like every key here.
+ */
+export function signedPrekeyTranscript(fields: {
+  owner: PeerId;
+  id: number;
+  createdAt: number;
+  key: string;
+}): Uint8Array {
+  const { owner, id, createdAt, key } = fields;
+  return utf8([SIGNED_PREKEY_DOMAIN, owner, String(id), String(createdAt), key].join('\0'));
+}
