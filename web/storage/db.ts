@@ -1,5 +1,6 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
+import type { RatchetState } from '../crypto/ratchet.ts';
 
 // The device's whole Tincan state. Schema versions are numbered and only ever added: a new
 // version describes the full set of tables and Dexie migrates older databases forward.
@@ -19,6 +20,14 @@ export interface ContactRow {
   /** 'user' names (typed or from an invite) are never overwritten by the peer's profile frame. */
   nameSource: 'user' | 'invite' | 'peer' | 'unknown';
   addedAt: number;
+  /** The user compared safety numbers with this contact (in person, or by scanning their QR code). */
+  verified?: boolean;
+  /**
+   * When a new secure session from this contact replaced one that was already working (they
+   * reinstalled, or restored their identity on another device). Sending to them is blocked until
+   * the user acknowledges it, which clears the field.
+   */
+  sessionChangedAt?: number;
 }
 
 export type SendState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -79,6 +88,39 @@ export interface SettingsRow {
   relayOnly?: boolean;
 }
 
+/** One Double Ratchet session (crypto/ratchet.ts) with a contact, as stored. */
+export interface StoredSession {
+  /** The initiator's X3DH ephemeral key: names the session on both sides. */
+  base: string;
+  /** Whether this device started it (fetched the contact's prekey bundle). */
+  initiator: boolean;
+  state: RatchetState;
+  createdAt: number;
+  /** Whether a message from the contact has been decrypted in it (it is known to work). */
+  confirmed: boolean;
+}
+
+export interface SessionRow {
+  peer: PeerId;
+  /** The session new messages are encrypted in. */
+  current: StoredSession;
+  /** Earlier sessions, newest first and bounded: late messages sent in them still decrypt. */
+  previous: StoredSession[];
+  /** X3DH ephemeral keys this device has accepted from the contact, newest last and bounded. */
+  seenBases: string[];
+}
+
+/** This device's own prekeys with their private halves (the server holds only public ones). */
+export interface PrekeyRow {
+  kind: 'signed' | 'one-time';
+  id: number;
+  key: string;
+  privateKey: string;
+  createdAt: number;
+  /** Signed prekeys: the identity key's signature, as published. */
+  sig?: string;
+}
+
 /** Version 1's tables, exported so a test can make a database as the first release left it. */
 export const V1_STORES = {
   identity: 'key',
@@ -95,6 +137,8 @@ export class TincanDb extends Dexie {
   outbox!: Dexie.Table<OutboxRow, [PeerId, string]>;
   conversations!: EntityTable<ConversationRow, 'id'>;
   settings!: EntityTable<SettingsRow, 'key'>;
+  sessions!: EntityTable<SessionRow, 'peer'>;
+  prekeys!: Dexie.Table<PrekeyRow, [PrekeyRow['kind'], number]>;
 
   constructor(name = 'tincan') {
     // Strict durability: a committed message has reached the disk, not just the OS cache, before
@@ -103,6 +147,8 @@ export class TincanDb extends Dexie {
     this.version(1).stores(V1_STORES);
     // 2: device settings (privacy mode). Adds a table; every version 1 table stays as it was.
     this.version(2).stores({ ...V1_STORES, settings: 'key' });
+    // 3: end-to-end sessions (X3DH + Double Ratchet) and this device's prekeys.
+    this.version(3).stores({ ...V1_STORES, settings: 'key', sessions: 'peer', prekeys: '[kind+id], kind' });
   }
 }
 
