@@ -38,7 +38,7 @@ export class PrekeyExchange {
     if (frame.oneTime.length > this.limits.maxOneTimePrekeysPerFrame) return reply(serverFrame.error('prekey_limit'));
     let result;
     try {
-      result = this.store.publish(owner, frame.signed, frame.oneTime);
+      result = this.store.publish(owner, frame.signed, frame.oneTime, frame.replace === true);
     } catch (error) {
       this.log(`prekeys: publish failed: ${error instanceof Error ? error.message : String(error)}`);
       return reply(serverFrame.error('server_error', undefined, STORE_FAILED));

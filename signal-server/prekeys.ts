@@ -58,18 +58,21 @@ export class PrekeyStore {
         'SELECT seq, id, key FROM one_time_prekeys WHERE owner = ? ORDER BY seq LIMIT 1',
       ),
       deleteOneTime: this.db.prepare<[number]>('DELETE FROM one_time_prekeys WHERE seq = ?'),
+      deleteAllOneTime: this.db.prepare<[string]>('DELETE FROM one_time_prekeys WHERE owner = ?'),
       countOneTime: this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM one_time_prekeys WHERE owner = ?'),
     };
   }
 
   /**
    * Replaces `owner`'s signed prekey and adds the one-time prekeys whose IDs it does not hold yet
-   * (a resent batch changes nothing). All or nothing: if the one-time prekeys held would exceed
-   * maxOneTimePrekeys, not even the signed prekey is stored.
+   * (a resent batch changes nothing), after deleting all held ones if `replace`. All or nothing:
+   * if the one-time prekeys held would exceed maxOneTimePrekeys, not even the signed prekey is
+   * stored.
    */
-  publish(owner: PeerId, signed: PublishedSignedPrekey, oneTime: readonly PublishedOneTimePrekey[]): PublishResult {
+  publish(owner: PeerId, signed: PublishedSignedPrekey, oneTime: readonly PublishedOneTimePrekey[], replace = false): PublishResult {
     try {
       return this.db.transaction((): PublishResult => {
+        if (replace) this.sql.deleteAllOneTime.run(owner);
         this.sql.putSigned.run(owner, signed.id, signed.key, signed.createdAt, signed.sig);
         for (const prekey of oneTime) this.sql.addOneTime.run(owner, prekey.id, prekey.key);
         // Counted after the inserts, so that IDs already held and repeated IDs cost nothing.

@@ -22,8 +22,8 @@ const oneTimePrekeys = (ids: number[]): PublishedOneTimePrekey[] => ids.map((id)
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
 
 /** Publishes and resolves with the answer: `prekeys_stored`, or an error. */
-async function publish(client: TestClient, signed: PublishedSignedPrekey, oneTime: PublishedOneTimePrekey[]): Promise<ServerFrame> {
-  client.send({ t: 'prekeys', signed, oneTime });
+async function publish(client: TestClient, signed: PublishedSignedPrekey, oneTime: PublishedOneTimePrekey[], replace?: boolean): Promise<ServerFrame> {
+  client.send({ t: 'prekeys', signed, oneTime, ...(replace === undefined ? {} : { replace }) });
   return client.next((f) => f.t === 'prekeys_stored' || f.t === 'error');
 }
 
@@ -129,6 +129,22 @@ describe('prekey bundles', () => {
     const sameId = signedPrekey(2);
     expect(await publish(alice, sameId, [])).toEqual({ t: 'prekeys_stored', count: 1 });
     expect(await fetchBundle(bob, alice.identity.id)).toStrictEqual(bundleOf(alice.identity.id, sameId, oneTime[2]));
+  });
+
+  it('a publication with replace (a new device of the identity) drops the one-time prekeys held before', async () => {
+    const server = await startServer();
+    const alice = await owner(server.url, signedPrekey(1), oneTimePrekeys([1, 2, 3]));
+    alice.close();
+    await alice.closed;
+
+    const restored = await TestClient.authenticated(server.url, { identity: alice.identity });
+    const signed = signedPrekey(9);
+    const fresh = oneTimePrekeys([50, 51]);
+    expect(await publish(restored, signed, fresh, true)).toEqual({ t: 'prekeys_stored', count: 2 });
+    const bob = await TestClient.authenticated(server.url);
+    expect(await fetchBundle(bob, alice.identity.id)).toStrictEqual(bundleOf(alice.identity.id, signed, fresh[0]));
+    expect(await fetchBundle(bob, alice.identity.id)).toStrictEqual(bundleOf(alice.identity.id, signed, fresh[1]));
+    expect(await fetchBundle(bob, alice.identity.id)).toStrictEqual(bundleOf(alice.identity.id, signed));
   });
 
   it('answers no_prekeys for an identity that never published, and bad_target for oneself', async () => {

@@ -31,11 +31,11 @@ describe('settings', () => {
   });
 });
 
-describe('upgrade from schema version 1', () => {
+describe('upgrade from schema version 1 to the current one', () => {
   const name = 'tincan-upgrade-test';
   afterEach(() => Dexie.delete(name));
 
-  it('keeps every version 1 row and adds an empty settings table', async () => {
+  it('keeps every version 1 row and adds empty settings, sessions and prekeys tables', async () => {
     const peer = toBase64Url(new Uint8Array(32).fill(7));
     const v1 = new Dexie(name);
     v1.version(1).stores(V1_STORES);
@@ -48,13 +48,15 @@ describe('upgrade from schema version 1', () => {
 
     const upgraded = new TincanDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(2);
+    expect(upgraded.verno).toBe(3);
     expect((await upgraded.identity.get('self'))?.name).toBe('Alice');
     expect((await upgraded.contacts.get(peer))?.name).toBe('Bob');
     expect((await upgraded.messages.toArray()).map((m) => m.text)).toEqual(['kept']);
     expect(await upgraded.outbox.count()).toBe(1);
     expect((await upgraded.conversations.get(peer))?.lastSeq).toBe(1);
     expect(await upgraded.settings.count()).toBe(0);
+    expect(await upgraded.sessions.count()).toBe(0);
+    expect(await upgraded.prekeys.count()).toBe(0);
     upgraded.close();
   });
 });

@@ -51,8 +51,8 @@ describe('X3DH', () => {
   it('fails closed on a bad signature: no SK, no header', async () => {
     const bundle = bundleOf(bob, bobPrekeys);
     const forged: PrekeyBundle = { ...bundle, signed: { ...bundle.signed, sig: flipChar(bundle.signed.sig) } };
-    expect(await cryptoCode(verifyBundle(forged, bob.id))).toBe('bad_prekey_signature');
-    expect(await cryptoCode(initiateX3dh(alice, forged, bob.id))).toBe('bad_prekey_signature');
+    expect(await cryptoCode(() => verifyBundle(forged, bob.id))).toBe('bad_prekey_signature');
+    expect(await cryptoCode(() => initiateX3dh(alice, forged, bob.id))).toBe('bad_prekey_signature');
   });
 
   it("refuses a bundle whose signed prekey the server swapped for its own", async () => {
@@ -66,9 +66,9 @@ describe('X3DH', () => {
       { ...bundle, signed: { ...bundle.signed, id: bundle.signed.id + 1 } },
       { ...bundle, signed: { ...bundle.signed, createdAt: bundle.signed.createdAt + 1 } },
     ];
-    for (const swapped of swaps) expect(await cryptoCode(initiateX3dh(alice, swapped, bob.id))).toBe('bad_prekey_signature');
+    for (const swapped of swaps) expect(await cryptoCode(() => initiateX3dh(alice, swapped, bob.id))).toBe('bad_prekey_signature');
     // A whole valid bundle of another identity, handed out as Bob's.
-    expect(await cryptoCode(initiateX3dh(alice, bundleOf(eve, evePrekeys), bob.id))).toBe('bundle_wrong_identity');
+    expect(await cryptoCode(() => initiateX3dh(alice, bundleOf(eve, evePrekeys), bob.id))).toBe('bundle_wrong_identity');
   });
 
   it('refuses malformed bundles', async () => {
@@ -82,7 +82,7 @@ describe('X3DH', () => {
       { ...bundle, oneTime: { id: 1.5, key: bundle.oneTime!.key } },
       { ...bundle, oneTime: null },
     ];
-    for (const b of broken) expect(await cryptoCode(verifyBundle(b as PrekeyBundle, bob.id))).toBe('bad_bundle');
+    for (const b of broken) expect(await cryptoCode(() => verifyBundle(b as PrekeyBundle, bob.id))).toBe('bad_bundle');
   });
 
   it('a one-time prekey the server swapped only stops the session (it is unsigned by design)', async () => {
@@ -97,25 +97,25 @@ describe('X3DH', () => {
   it('the responder refuses unknown prekeys, so a replayed initial message cannot start a session again', async () => {
     const a = await initiateX3dh(alice, bundleOf(bob, bobPrekeys), bob.id);
     // After the first, Bob deleted the one-time prekey: the same header finds nothing.
-    expect(await cryptoCode(respondX3dh(bob, a.header, { signedPrekey: bobPrekeys.signedPrekey, oneTimePrekey: undefined }))).toBe(
+    expect(await cryptoCode(() => respondX3dh(bob, a.header, { signedPrekey: bobPrekeys.signedPrekey, oneTimePrekey: undefined }))).toBe(
       'unknown_one_time_prekey',
     );
     const [other] = await generateOneTimePrekeys(nextPrekeyId(bobPrekeys.oneTimePrekey.id), 1);
-    expect(await cryptoCode(respondX3dh(bob, a.header, { signedPrekey: bobPrekeys.signedPrekey, oneTimePrekey: other }))).toBe(
+    expect(await cryptoCode(() => respondX3dh(bob, a.header, { signedPrekey: bobPrekeys.signedPrekey, oneTimePrekey: other }))).toBe(
       'unknown_one_time_prekey',
     );
-    expect(await cryptoCode(respondX3dh(bob, a.header, { signedPrekey: undefined, oneTimePrekey: bobPrekeys.oneTimePrekey }))).toBe(
+    expect(await cryptoCode(() => respondX3dh(bob, a.header, { signedPrekey: undefined, oneTimePrekey: bobPrekeys.oneTimePrekey }))).toBe(
       'unknown_signed_prekey',
     );
-    expect(await cryptoCode(respondX3dh(bob, { ...a.header, signedPrekeyId: 1 }, bobPrekeys))).toBe('unknown_signed_prekey');
+    expect(await cryptoCode(() => respondX3dh(bob, { ...a.header, signedPrekeyId: 1 }, bobPrekeys))).toBe('unknown_signed_prekey');
   });
 
   it('refuses a low-order ephemeral key and a malformed header', async () => {
     const a = await initiateX3dh(alice, bundleOf(bob, bobPrekeys), bob.id);
     const lowOrder = toBase64Url(new Uint8Array(32)); // the point 0: every DH with it is all zeros
-    expect(await cryptoCode(respondX3dh(bob, { ...a.header, ephemeralKey: lowOrder }, bobPrekeys))).toBe('bad_key');
-    expect(await cryptoCode(respondX3dh(bob, { ...a.header, ephemeralKey: 'short' }, bobPrekeys))).toBe('bad_key');
-    expect(await cryptoCode(respondX3dh(bob, { ...a.header, identityKey: 'x' }, bobPrekeys))).toBe('bad_header');
+    expect(await cryptoCode(() => respondX3dh(bob, { ...a.header, ephemeralKey: lowOrder }, bobPrekeys))).toBe('bad_key');
+    expect(await cryptoCode(() => respondX3dh(bob, { ...a.header, ephemeralKey: 'short' }, bobPrekeys))).toBe('bad_key');
+    expect(await cryptoCode(() => respondX3dh(bob, { ...a.header, identityKey: 'x' }, bobPrekeys))).toBe('bad_header');
   });
 
   it('counts prekey IDs in the 32-bit range, never 0', () => {

@@ -1,4 +1,4 @@
-import { sodium, type Sodium } from './sodium.ts';
+import { sodium, sodiumNow, type Sodium } from './sodium.ts';
 import { cryptoError } from './crypto-error.ts';
 import { encodeHeader, splitMessage, type RatchetHeader } from './ratchet-header.ts';
 import { kdfChain, kdfRoot, messageCipherKeys } from './ratchet-kdf.ts';
@@ -7,7 +7,8 @@ import type { X3dhHeader, X3dhInitiatorResult, X3dhResponderResult } from './x3d
 import { concatBytes, fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
 
 // Signal's Double Ratchet (revision 1), without header encryption, as pure functions over a plain
-// state object. Encrypting or decrypting never changes the state it is given: it returns the next
+// state object. Encrypting and decrypting are synchronous (after sodium() has loaded), so that
+// they can run inside an IndexedDB transaction without ending it. Encrypting or decrypting never changes the state it is given: it returns the next
 // state, and the caller stores that in the same IndexedDB transaction as the message. A failed,
 // rejected or uncommitted decrypt therefore leaves the stored session exactly where it was, and
 // a message can be tried again.
@@ -139,12 +140,12 @@ function open(s: Sodium, messageKey: Uint8Array, ciphertext: Uint8Array, ad: Uin
  * extra associated data the caller binds to the message (e.g. the envelope's version byte); the
  * receiver must pass the same bytes.
  */
-export async function ratchetEncrypt(
+export function ratchetEncrypt(
   state: RatchetState,
   plaintext: Uint8Array,
   context: Uint8Array = NO_CONTEXT,
-): Promise<{ message: Uint8Array; nextState: RatchetState }> {
-  const s = await sodium();
+): { message: Uint8Array; nextState: RatchetState } {
+  const s = sodiumNow();
   if (state.sendChain === null) throw cryptoError('no_sending_chain');
   if (state.sendN >= RATCHET_LIMITS.maxMessageNumber) throw cryptoError('chain_exhausted');
   const { chainKey, messageKey } = kdfChain(s, decodeKey(state.sendChain));
@@ -162,12 +163,12 @@ export async function ratchetEncrypt(
  * delivery), `too_many_skipped` (beyond RATCHET_LIMITS), `decrypt_failed` (altered, forged, or
  * for another session), `bad_key` (a header key that is not a usable point).
  */
-export async function ratchetDecrypt(
+export function ratchetDecrypt(
   state: RatchetState,
   message: Uint8Array,
   context: Uint8Array = NO_CONTEXT,
-): Promise<{ plaintext: Uint8Array; nextState: RatchetState }> {
-  const s = await sodium();
+): { plaintext: Uint8Array; nextState: RatchetState } {
+  const s = sodiumNow();
   const { header, headerBytes, ciphertext } = splitMessage(message);
   const ad = concatBytes(decodeAd(state), headerBytes, context);
 

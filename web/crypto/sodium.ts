@@ -10,8 +10,19 @@ import sodiumModule from 'libsodium-wrappers-sumo';
 export type Sodium = typeof sodiumModule;
 
 let ready: Promise<Sodium> | null = null;
+let loaded: Sodium | null = null;
 
 export function sodium(): Promise<Sodium> {
-  ready ??= sodiumModule.ready.then(() => sodiumModule);
+  ready ??= sodiumModule.ready.then(() => (loaded = sodiumModule));
   return ready;
+}
+
+/**
+ * The library, synchronously, for code that must not yield: session crypto runs inside IndexedDB
+ * transactions, and Dexie keeps a transaction's zone only across a few native awaits. Throws if
+ * nothing has awaited sodium() yet (the callers do, before they open the transaction).
+ */
+export function sodiumNow(): Sodium {
+  if (!loaded) throw new Error('libsodium is not loaded yet: await sodium() first');
+  return loaded;
 }

@@ -1,4 +1,4 @@
-import { sodium, type Sodium } from './sodium.ts';
+import { sodium, sodiumNow, type Sodium } from './sodium.ts';
 import type { IdentityKeys } from './identity.ts';
 import { cryptoError } from './crypto-error.ts';
 import { hkdf } from './hkdf.ts';
@@ -6,6 +6,7 @@ import { isPrekeyId, verifyBundle, type OneTimePrekeyPair, type PrekeyBundle, ty
 import { decodeKey, dh, generateDhKeyPair, identityDhPrivateKey, identityDhPublicKey, type DhKeyPair } from './x25519.ts';
 import { concatBytes, utf8 } from '../protocol/encoding.ts';
 import { isPeerId, peerIdToBytes, type PeerId } from '../protocol/ids.ts';
+import type { InitialHeader } from '../protocol/envelope.ts';
 
 // X3DH (Signal's Extended Triple Diffie-Hellman, revision 1) for X25519 and SHA-256: the
 // initiator A derives a shared key SK from a contact B's published prekeys, with no round trip;
@@ -25,15 +26,11 @@ const ZERO_SALT = new Uint8Array(32);
 const SK_BYTES = 32;
 
 /**
- * Sent in clear with the initiator's first message, so the responder can derive SK: who A is,
- * A's ephemeral key, and which of B's prekeys A used.
+ * Sent in clear with the initiator's messages until a reply arrives, so the responder can derive
+ * SK: who A is, A's ephemeral key, and which of B's prekeys A used. It travels in the envelope
+ * (web/protocol/envelope.ts), which defines it.
  */
-export interface X3dhHeader {
-  identityKey: PeerId;
-  ephemeralKey: string;
-  signedPrekeyId: number;
-  oneTimePrekeyId: number | null;
-}
+export type X3dhHeader = InitialHeader;
 
 export interface X3dhInitiatorResult {
   sharedKey: Uint8Array;
@@ -95,19 +92,20 @@ export async function initiateX3dh(me: IdentityKeys, bundle: PrekeyBundle, conta
 }
 
 /**
- * B's side, for an initial message whose header names A. The caller looks up the prekeys by the
+ * B's side, for an initial message whose header names A. Synchronous (after sodium() has
+ * loaded): it runs in the transaction that stores the session it starts. The caller looks up the prekeys by the
  * IDs in the header and passes what it found (undefined when it has no such key): a missing or
  * already-used one-time prekey is `unknown_one_time_prekey`, never a silent fallback to three DHs.
  *
  * The caller must still decide whether header.identityKey is the contact it expects (the server
  * stamps the sender; a different key for a known contact is a key change to show the user).
  */
-export async function respondX3dh(
+export function respondX3dh(
   me: IdentityKeys,
   header: X3dhHeader,
   prekeys: { signedPrekey: SignedPrekeyPair | undefined; oneTimePrekey: OneTimePrekeyPair | undefined },
-): Promise<X3dhResponderResult> {
-  const s = await sodium();
+): X3dhResponderResult {
+  const s = sodiumNow();
   if (
     !isPeerId(header?.identityKey) ||
     !isPrekeyId(header.signedPrekeyId) ||

@@ -2,16 +2,18 @@ import type { ErrorCode } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame, PeerFrame } from '../protocol/peer-frames.ts';
+import { CryptoError } from '../crypto/crypto-error.ts';
 import { applyPeerName } from '../storage/contacts.ts';
 import { db, type ConversationRow } from '../storage/db.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
 import { hasPending } from '../storage/outbox.ts';
-import type { Transport } from '../net/transport.ts';
+import type { SecurityEvent, Transport } from '../net/transport.ts';
 import { queueMessages } from './compose.ts';
 import { applyReceipt, requeueAbove, retryFailed } from './delivery.ts';
 import { commitIncoming, markIncomingRead } from './receive.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import { OutboxSender } from './outbox-sender.ts';
+import type { SessionCipher } from './session-cipher.ts';
 
 // Moves messages between the local database and the transport: persists what the user writes
 // before anything is sent, commits what arrives before acknowledging it, turns receipts into
@@ -19,6 +21,9 @@ import { OutboxSender } from './outbox-sender.ts';
 
 export interface MessengerContext {
   transport: Transport;
+  cipher: SessionCipher;
+  /** Something the user must hear about: a check failed, or a contact's session changed. */
+  onSecurityEvent(event: SecurityEvent): void;
   /** Our display name, sent to a contact when a channel opens. */
   myName(): string;
   /** Whether the user is looking at this conversation right now (for read receipts). */
@@ -31,6 +36,19 @@ export interface MessengerContext {
 
 /** How long after it is wanted a channel is set up (see kick). */
 const CHANNEL_SETUP_DELAY_MS = 100;
+
+/**
+ * Envelope failures that are no sign of tampering, so the user is not alarmed: a second copy of
+ * something already read, a message in a session this device does not have (answered by a
+ * repair sync), and a message too far ahead (the sender retries it).
+ */
+const QUIET_FAILURES = new Set(['duplicate', 'no_session', 'too_many_skipped']);
+
+/** Failures that mean the contact is sending in a session we do not share: make it use ours. */
+const SESSION_MISMATCH = new Set(['no_session', 'decrypt_failed', 'unknown_signed_prekey', 'unknown_one_time_prekey']);
+
+/** At most one repair sync per contact in this long. */
+const REPAIR_INTERVAL_MS = 30_000;
 
 interface Waiter<T> {
   item: T;
@@ -79,11 +97,12 @@ export class Messenger {
     void this.outbox.sendFresh(peer, messages);
     await this.kick(peer);
   });
-  /** Incoming messages likewise: one durable transaction, then one receipt for the batch. */
-  private readonly arrivals = new Batches<MessagePeerFrame>('commit', (peer, frames) => this.commit(peer, frames));
+  /** Envelopes likewise: opened and committed in one durable transaction, one receipt per batch. */
+  private readonly arrivals = new Batches<Uint8Array>('open', (peer, envelopes) => this.openBatch(peer, envelopes));
+  private readonly lastRepair = new Map<PeerId, number>();
 
   constructor(private readonly ctx: MessengerContext) {
-    this.outbox = new OutboxSender(ctx.transport);
+    this.outbox = new OutboxSender(ctx.transport, ctx.cipher, (peer, error) => this.sealFailed(peer, error));
   }
 
   /** Persists the message, then sends it. Resolves once it is durably stored. */
@@ -132,15 +151,14 @@ export class Messenger {
     void this.outbox.onServerError(code, ref);
   }
 
-  /** Resolves once every frame is durably processed (the server may then delete its copy). */
-  async onFrames(peer: PeerId, frames: PeerFrame[]): Promise<void> {
-    await Promise.all(frames.map((frame) => this.onFrame(peer, frame)));
+  /** Resolves once the envelope is durably processed (the server may then delete its copy). */
+  onEnvelope(peer: PeerId, envelope: Uint8Array): Promise<void> {
+    return this.arrivals.add(peer, envelope);
   }
 
-  private async onFrame(peer: PeerId, frame: PeerFrame): Promise<void> {
+  /** Frames other than messages, applied after the batch that carried them is committed. */
+  private async onControl(peer: PeerId, frame: Exclude<PeerFrame, MessagePeerFrame>): Promise<void> {
     switch (frame.t) {
-      case 'message':
-        return this.arrivals.add(peer, frame);
       case 'receipt':
         return applyReceipt(peer, frame);
       case 'profile':
@@ -160,18 +178,65 @@ export class Messenger {
     await this.sendReceipts(peer, 'read', ids);
   }
 
-  private async commit(peer: PeerId, frames: MessagePeerFrame[]): Promise<void> {
-    const { ids, conversation } = await commitIncoming(peer, frames);
+  /**
+   * Opens a batch of envelopes and commits the messages among them with the session state, in one
+   * transaction; only then are receipts sent and the other frames applied.
+   */
+  private async openBatch(peer: PeerId, envelopes: Uint8Array[]): Promise<void> {
+    const outcome = await this.ctx.cipher.open(peer, envelopes, (frames) => commitIncoming(peer, frames.filter(isMessage)));
+    for (const code of new Set(outcome.failures)) {
+      if (!QUIET_FAILURES.has(code)) this.ctx.onSecurityEvent({ kind: 'bad_envelope', peer, code });
+    }
+    if (outcome.sessionChanged) this.ctx.onSecurityEvent({ kind: 'session_changed', peer });
+    for (const frame of outcome.frames) if (!isMessage(frame)) await this.onControl(peer, frame);
+    const { ids, conversation } = outcome.committed;
     await this.sendReceipts(peer, 'delivered', ids);
+    if (outcome.failures.some((code) => SESSION_MISMATCH.has(code))) await this.repair(peer, conversation);
     // A gap: tell the sender what we hold so it resends what we lack.
-    if (conversation.peerSeqAhead.length > 0) await this.sendSync(peer, conversation);
+    else if (conversation.peerSeqAhead.length > 0) await this.sendSync(peer, conversation);
+    if (outcome.sessionStarted) await this.sendControl(peer, [{ t: 'profile', name: this.ctx.myName() }]);
     await this.markRead(peer);
   }
 
+  /**
+   * The contact sent something in a session we do not have (we lost it, or they are on one we
+   * dropped). A sync in our session (started now if need be) makes theirs follow it, since the
+   * session a message opens in becomes the one to answer in; what we lack then comes again.
+   */
+  private async repair(peer: PeerId, conversation: ConversationRow): Promise<void> {
+    const now = Date.now();
+    if (now - (this.lastRepair.get(peer) ?? 0) < REPAIR_INTERVAL_MS) return;
+    this.lastRepair.set(peer, now);
+    await this.sendSync(peer, conversation, [], true);
+  }
+
   /** Sends what we hold from `peer` (after any `before` frames), from an already read conversation. */
-  private async sendSync(peer: PeerId, conversation: ConversationRow | undefined, before: PeerFrame[] = []): Promise<void> {
+  private async sendSync(peer: PeerId, conversation: ConversationRow | undefined, before: PeerFrame[] = [], startSession = false): Promise<void> {
     const sync: PeerFrame = { t: 'sync', have: conversation?.peerSeq ?? 0, last: conversation?.lastSeq ?? 0 };
-    await this.ctx.transport.sendControl(peer, [...before, sync]);
+    await this.sendControl(peer, [...before, sync], startSession);
+  }
+
+  /**
+   * Receipts, profile and sync, sealed once and sent once (see Transport.sendOnce). They do not
+   * start a session unless asked: only messages do, so two people opening a channel to each
+   * other do not both start one.
+   */
+  private async sendControl(peer: PeerId, frames: PeerFrame[], startSession = false): Promise<void> {
+    if (!startSession && !(await this.ctx.cipher.hasSession(peer))) return;
+    let envelopes: Uint8Array[];
+    try {
+      envelopes = await this.ctx.cipher.seal(peer, frames);
+    } catch (error) {
+      this.sealFailed(peer, error);
+      return;
+    }
+    await this.ctx.transport.sendOnce(peer, envelopes);
+  }
+
+  /** No session could be started with `peer`; a bundle that failed its checks is an attack. */
+  private sealFailed(peer: PeerId, error: unknown): void {
+    if (error instanceof CryptoError) this.ctx.onSecurityEvent({ kind: 'bad_bundle', peer, code: error.code });
+    else console.info('no session with', peer, error instanceof Error ? error.message : error);
   }
 
   private async sendReceipts(peer: PeerId, status: 'delivered' | 'read', ids: string[]): Promise<void> {
@@ -179,6 +244,8 @@ export class Messenger {
     for (let i = 0; i < ids.length; i += MESSAGE_LIMITS.maxReceiptIds) {
       frames.push({ t: 'receipt', status, ids: ids.slice(i, i + MESSAGE_LIMITS.maxReceiptIds) });
     }
-    if (frames.length > 0) await this.ctx.transport.sendControl(peer, frames);
+    if (frames.length > 0) await this.sendControl(peer, frames);
   }
 }
+
+const isMessage = (frame: PeerFrame): frame is MessagePeerFrame => frame.t === 'message';

@@ -4,14 +4,18 @@ import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { MessageRow, OutboxRow } from '../storage/db.ts';
-import { newOutboxRow, pendingFor } from '../storage/outbox.ts';
+import { sendingHeld } from '../storage/contacts.ts';
+import { newOutboxRow, outboxRows, pendingFor } from '../storage/outbox.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import type { SessionCipher } from './session-cipher.ts';
 import { expireOverdue, markFailed, markSent, recordAccepted, recordRetryLater } from './delivery.ts';
 
 // The transport ladder for the outbox of each contact. An open data channel takes everything not
 // yet written on it. Without one, messages go to the server at once — relayed if the contact is
 // online, into its mailbox if not — so a slow WebRTC attempt never holds them back; the channel
 // takes over when it opens. Every message is retried until its end-to-end receipt arrives.
+// Each attempt is sealed afresh in the current session: a copy that arrives twice is a duplicate
+// by message ID, and a session replaced meanwhile (the contact reinstalled) cannot strand it.
 
 /** Server errors that will not go away by retrying: the message is marked "Not delivered". */
 const FINAL_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -33,7 +37,12 @@ export class OutboxSender {
   private readonly timers = new Map<PeerId, ReturnType<typeof setTimeout>>();
   private readonly runner = new CoalescingRunner<PeerId>((peer) => this.drain(peer), (e) => console.error('outbox', e));
 
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly cipher: SessionCipher,
+    /** Sealing failed: no session could be started (no bundle, or one that did not verify). */
+    private readonly onSealFailure: (peer: PeerId, error: unknown) => void,
+  ) {}
 
   /** Something changed for this contact (new message, channel, presence, server): look again. */
   request(peer: PeerId): void {
@@ -78,35 +87,60 @@ export class OutboxSender {
   }
 
   private async drain(peer: PeerId): Promise<void> {
+    // Held while the user has not acknowledged that the contact's session changed.
+    if (await sendingHeld(peer)) return;
     const now = Date.now();
     const pending = await pendingFor(peer);
     const expired = new Set(await expireOverdue(peer, pending.map((p) => p.row), now));
     const live = pending.filter((p) => !expired.has(p.row.id));
-    await this.dispatch(peer, live, now);
-    this.scheduleNext(peer, live.map((p) => p.row.nextAttemptAt).filter((t) => t > now));
+    // A dispatch that had to postpone entries has scheduled the next drain from their new times.
+    if (!(await this.dispatch(peer, live, now))) this.scheduleNext(peer, live.map((p) => p.row.nextAttemptAt).filter((t) => t > now));
   }
 
-  /** The ladder for these outbox entries: the open channel, else the server (within the window). */
-  private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<void> {
+  /**
+   * The ladder for these outbox entries: the open channel, else the server (within the window).
+   * Resolves true when entries were postponed (and the next drain scheduled accordingly).
+   */
+  private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<boolean> {
     const sent = this.sentOnLink.get(peer);
     if (sent && this.transport.isOpen(peer)) {
       // Claimed before the write, so a concurrent dispatch cannot write the same message twice.
       const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
       for (const m of toWrite) sent.add(m.id);
-      if (toWrite.length === 0) return;
-      if (await this.transport.send(peer, toWrite.map(messageFrame))) await markSent(peer, toWrite.map((m) => m.id));
+      if (toWrite.length === 0) return false;
+      const envelopes = await this.seal(peer, toWrite);
+      if (envelopes && (await this.transport.send(peer, envelopes))) await markSent(peer, toWrite.map((m) => m.id));
       else for (const m of toWrite) sent.delete(m.id);
-      return;
+      return false;
     }
-    if (!this.transport.serverOnline) return;
+    if (!this.transport.serverOnline) return false;
     this.forgetStale(now);
-    let slots = CLIENT_TIMING.sendWindow - [...this.inFlight.values()].filter((e) => e.peer === peer).length;
-    for (const { row, message } of live) {
-      if (slots <= 0) break;
-      if (row.nextAttemptAt > now || this.inFlight.has(row.id)) continue;
-      this.inFlight.set(row.id, { peer, since: now });
-      if (!(await this.transport.sendViaServer(peer, row.id, messageFrame(message)))) this.inFlight.delete(row.id);
-      slots -= 1;
+    const slots = CLIENT_TIMING.sendWindow - [...this.inFlight.values()].filter((e) => e.peer === peer).length;
+    const due = live.filter(({ row }) => row.nextAttemptAt <= now && !this.inFlight.has(row.id)).slice(0, Math.max(slots, 0));
+    if (due.length === 0) return false;
+    for (const { row } of due) this.inFlight.set(row.id, { peer, since: now });
+    const envelopes = await this.seal(peer, due.map((p) => p.message));
+    for (const [i, { row }] of due.entries()) {
+      const envelope = envelopes?.[i];
+      if (!envelope || !this.transport.sendViaServer(peer, row.id, envelope)) this.inFlight.delete(row.id);
+    }
+    if (!envelopes) {
+      // No session could be started: try again after the usual backoff.
+      for (const { row } of due) await recordRetryLater(peer, row.id);
+      const rows = await outboxRows(peer);
+      this.scheduleNext(peer, rows.map((r) => r.nextAttemptAt).filter((t) => t > Date.now()));
+      return true;
+    }
+    return false;
+  }
+
+  /** Seals messages in the session with `peer`; null (reported) when there is no session to be had. */
+  private async seal(peer: PeerId, messages: MessageRow[]): Promise<Uint8Array[] | null> {
+    try {
+      return await this.cipher.seal(peer, messages.map(messageFrame));
+    } catch (error) {
+      this.onSealFailure(peer, error);
+      return null;
     }
   }
 

@@ -21,6 +21,29 @@ export interface SignalingHandlers {
   onDeliver(frame: Extract<ServerFrame, { t: 'deliver' }>): void;
   /** The STUN/TURN servers to use from now on. */
   onIceServers(servers: IceServer[]): void;
+  /** The server holds few (`count`) of our one-time prekeys, or no signed prekey: publish. */
+  onPrekeysLow(count: number): void;
+}
+
+type BundleFrame = Extract<ServerFrame, { t: 'bundle' }>;
+type PrekeysFrame = Extract<ClientFrame, { t: 'prekeys' }>;
+
+/** Server errors that answer a `bundle` request (their `ref` names the peer asked about). */
+const BUNDLE_ERRORS = new Set(['no_prekeys', 'rate_limited', 'bad_target', 'server_error']);
+
+/** A bundle request the server has not answered after this long is given up (and retried later). */
+const BUNDLE_TIMEOUT_MS = 10_000;
+
+export class BundleUnavailable extends Error {
+  constructor(readonly code: string) {
+    super(`No prekey bundle: ${code}`);
+    this.name = 'BundleUnavailable';
+  }
+}
+
+interface BundleWaiter {
+  resolve(frame: BundleFrame): void;
+  reject(error: Error): void;
 }
 
 /** Fresh TURN credentials are asked for this long before the current ones expire. */
@@ -37,6 +60,7 @@ export class SignalingClient {
   private iceRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private pingCounter = 0;
   private stopped = false;
+  private readonly bundleWaiters = new Map<PeerId, BundleWaiter[]>();
 
   constructor(
     private readonly url: string,
@@ -82,6 +106,46 @@ export class SignalingClient {
   /** Tells the server a mailbox delivery is durably stored here, so it can delete its copy. */
   ack(id: string): void {
     if (this.state === 'online') this.send({ t: 'ack', id });
+  }
+
+  /**
+   * Asks the server for `peer`'s prekey bundle (which uses up one of its one-time prekeys). The
+   * bundle is as the server sent it: the caller verifies it. Rejects with BundleUnavailable when
+   * the server has none, refuses, does not answer in time, or is not connected.
+   */
+  fetchBundle(peer: PeerId): Promise<BundleFrame> {
+    return new Promise((resolve, reject) => {
+      if (!(this.state === 'online' && this.send({ t: 'bundle', peer }))) return reject(new BundleUnavailable('offline'));
+      const waiter: BundleWaiter = {
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timeout = (w: BundleWaiter): boolean => {
+        if (w !== waiter) return false;
+        w.reject(new BundleUnavailable('timeout'));
+        return true;
+      };
+      const timer = setTimeout(() => this.settleBundle(peer, timeout), BUNDLE_TIMEOUT_MS);
+      this.bundleWaiters.set(peer, [...(this.bundleWaiters.get(peer) ?? []), waiter]);
+    });
+  }
+
+  /** Publishes prekeys; false when not connected. The server answers `prekeys_stored` or an error. */
+  publishPrekeys(frame: Omit<PrekeysFrame, 't'>): boolean {
+    return this.state === 'online' && this.send({ t: 'prekeys', ...frame });
+  }
+
+  /** Calls `settle` for each waiter of `peer` and forgets those it settled (returned true for). */
+  private settleBundle(peer: PeerId, settle: (waiter: BundleWaiter) => boolean): void {
+    const left = (this.bundleWaiters.get(peer) ?? []).filter((w) => !settle(w));
+    if (left.length > 0) this.bundleWaiters.set(peer, left);
+    else this.bundleWaiters.delete(peer);
   }
 
   /**
@@ -168,7 +232,23 @@ export class SignalingClient {
         return this.handlers.onAccepted(frame);
       case 'deliver':
         return this.handlers.onDeliver(frame);
+      case 'bundle':
+        return this.settleBundle(frame.peer, (w) => {
+          w.resolve(frame);
+          return true;
+        });
+      case 'prekeys_low':
+        return this.handlers.onPrekeysLow(frame.count);
+      case 'prekeys_stored':
+        return;
       case 'error':
+        if (frame.ref !== undefined && BUNDLE_ERRORS.has(frame.code) && this.bundleWaiters.has(frame.ref)) {
+          const code = frame.code;
+          return this.settleBundle(frame.ref, (w) => {
+            w.reject(new BundleUnavailable(code));
+            return true;
+          });
+        }
         return this.handlers.onServerError(frame);
     }
   }
@@ -201,6 +281,13 @@ export class SignalingClient {
   }
 
   private teardown(): void {
+    // Requests on this socket will never be answered.
+    for (const peer of [...this.bundleWaiters.keys()]) {
+      this.settleBundle(peer, (w) => {
+        w.reject(new BundleUnavailable('offline'));
+        return true;
+      });
+    }
     clearTimeout(this.iceRefreshTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);

@@ -1,10 +1,8 @@
 import { checkSignedSdp } from '../crypto/signed-sdp.ts';
-import { CryptoError, type PeerCipher } from '../crypto/peer-cipher.ts';
 import { randomId } from '../crypto/random.ts';
 import type { IdentityKeys } from '../crypto/identity.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING, SIGNAL_LIMITS } from '../protocol/limits.ts';
-import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { SignalData, SignedSdp } from '../protocol/signal-data.ts';
 import { backoffDelay } from './backoff.ts';
 import { fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
@@ -13,8 +11,9 @@ import type { PathReport } from './path.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
 // The per-contact transport: at most one live data channel per contact, opened on demand, with
-// glare resolution, retries and verification of everything the signaling server hands us.
-// Frames are sealed here, so nothing leaves or enters a channel without the end-to-end envelope.
+// glare resolution, retries and verification of everything the signaling server hands us. It
+// carries end-to-end envelopes, sealed and opened by the messaging layer: the same bytes go over
+// a channel or through the server, and the transport never sees a plaintext.
 
 export type LinkStatus = { kind: 'none' } | { kind: 'connecting' } | { kind: 'open'; path: PathReport | null };
 
@@ -22,12 +21,14 @@ export type SecurityEvent =
   | { kind: 'bad_offer_signature'; peer: PeerId }
   | { kind: 'bad_answer_signature'; peer: PeerId }
   | { kind: 'stale_offer'; peer: PeerId }
-  | { kind: 'bad_envelope'; peer: PeerId; code: string };
+  | { kind: 'bad_envelope'; peer: PeerId; code: string }
+  | { kind: 'bad_bundle'; peer: PeerId; code: string }
+  | { kind: 'session_changed'; peer: PeerId };
 
 export interface TransportHandlers {
   onOpen(peer: PeerId): void;
-  /** Resolves once the frames are durably processed (for messages: committed). */
-  onFrames(peer: PeerId, frames: PeerFrame[]): Promise<void>;
+  /** An envelope arrived; resolves once it is durably processed (for messages: committed). */
+  onEnvelope(peer: PeerId, envelope: Uint8Array): Promise<void>;
   onStatus(peer: PeerId, status: LinkStatus): void;
   onSecurityEvent(event: SecurityEvent): void;
 }
@@ -36,8 +37,6 @@ export class Transport {
   private readonly links = new Map<PeerId, PeerLink>();
   /** Incoming signals per contact, handled one at a time: verification is async. */
   private readonly inbound = new Map<PeerId, Promise<void>>();
-  /** Decryption per contact, one at a time, so frames reach the app in channel order. */
-  private readonly decrypting = new Map<PeerId, Promise<void>>();
   private readonly failures = new Map<PeerId, number>();
   private readonly retryTimers = new Map<PeerId, ReturnType<typeof setTimeout>>();
   /**
@@ -49,7 +48,6 @@ export class Transport {
 
   constructor(
     private readonly me: IdentityKeys,
-    private readonly cipher: PeerCipher,
     private readonly signaling: SignalingClient,
     private readonly rtcConfig: () => RTCConfiguration,
     private readonly handlers: TransportHandlers,
@@ -69,12 +67,12 @@ export class Transport {
     this.startLink(peer, randomId(), true);
   }
 
-  /** Seals and writes frames on the open channel. Resolves false if there is no open channel. */
-  async send(peer: PeerId, frames: PeerFrame[]): Promise<boolean> {
+  /** Writes envelopes on the open channel. Resolves false if there is no open channel. */
+  async send(peer: PeerId, envelopes: Uint8Array[]): Promise<boolean> {
     const link = this.links.get(peer);
     if (link?.state !== 'open') return false;
     try {
-      for (const frame of frames) await link.send(await this.cipher.seal(peer, frame));
+      for (const envelope of envelopes) await link.send(envelope);
       return true;
     } catch {
       // The channel died mid-write. Close our side so the ladder falls back to the server;
@@ -85,30 +83,28 @@ export class Transport {
   }
 
   /**
-   * Seals one frame and hands it to the server under `blobId`: relayed at once if the contact is
-   * online, kept in its mailbox otherwise. The answer comes later as `accepted` or an error.
+   * Hands one envelope to the server under `blobId`: relayed at once if the contact is online,
+   * kept in its mailbox otherwise. The answer comes later as `accepted` or an error.
    */
-  async sendViaServer(peer: PeerId, blobId: string, frame: PeerFrame): Promise<boolean> {
-    if (!this.signaling.isOnline) return false;
-    const envelope = await this.cipher.seal(peer, frame);
-    return this.signaling.sendBlob(peer, blobId, toBase64Url(envelope));
+  sendViaServer(peer: PeerId, blobId: string, envelope: Uint8Array): boolean {
+    return this.signaling.isOnline && this.signaling.sendBlob(peer, blobId, toBase64Url(envelope));
   }
 
   /**
-   * Receipts, profile and sync: over the channel if one is open, else through the server, once.
-   * They are not retried; a lost receipt is answered by the sender's retry of the message.
+   * Envelopes that are not retried (receipts, profile, sync): over the channel if one is open,
+   * else through the server, once. A lost receipt is answered by the sender's retry.
    */
-  async sendControl(peer: PeerId, frames: PeerFrame[]): Promise<void> {
-    if (await this.send(peer, frames)) return;
-    for (const frame of frames) await this.sendViaServer(peer, randomId(), frame);
+  async sendOnce(peer: PeerId, envelopes: Uint8Array[]): Promise<void> {
+    if (await this.send(peer, envelopes)) return;
+    for (const envelope of envelopes) this.sendViaServer(peer, randomId(), envelope);
   }
 
-  /** A blob the server delivered: opened like a channel frame; a mailbox copy is acknowledged
+  /** A blob the server delivered: handled like a channel frame; a mailbox copy is acknowledged
    *  only after the app has processed (committed) it, or when it can never be opened. */
   receiveFromServer(delivery: { id: string; from: PeerId; blob: string; via: 'relay' | 'mailbox' }): void {
     const bytes = fromBase64Url(delivery.blob);
     const processed = bytes
-      ? this.receive(delivery.from, bytes)
+      ? this.handlers.onEnvelope(delivery.from, bytes)
       : Promise.resolve(this.handlers.onSecurityEvent({ kind: 'bad_envelope', peer: delivery.from, code: 'bad_base64' }));
     if (delivery.via !== 'mailbox') return;
     void processed.then(
@@ -240,7 +236,7 @@ export class Transport {
         this.handlers.onStatus(peer, { kind: 'connecting' });
         this.signaling.probe(); // the network may have changed under the server's socket too
       },
-      onData: (_, bytes) => void this.receive(peer, bytes),
+      onData: (_, bytes) => void this.handlers.onEnvelope(peer, bytes).catch((error: unknown) => console.error('receive', error)),
       onClose: (_, reason) => {
         if (this.links.get(peer) !== link) return;
         this.links.delete(peer);
@@ -258,23 +254,6 @@ export class Transport {
     void link.path().then((path) => {
       if (this.links.get(peer) === link && link.state === 'open') this.handlers.onStatus(peer, { kind: 'open', path });
     });
-  }
-
-  /**
-   * Decrypts in arrival order per contact and hands frames on. Resolves when the app has
-   * processed them, or at once for an envelope that fails its checks (reported, then dropped).
-   */
-  private receive(peer: PeerId, bytes: Uint8Array): Promise<void> {
-    const previous = this.decrypting.get(peer) ?? Promise.resolve();
-    const opened = previous.then(() => this.cipher.open(peer, bytes));
-    this.decrypting.set(peer, opened.then(() => undefined, () => undefined));
-    return opened.then(
-      (frame) => this.handlers.onFrames(peer, [frame]),
-      (error: unknown) => {
-        const code = error instanceof CryptoError ? error.code : 'decrypt_failed';
-        this.handlers.onSecurityEvent({ kind: 'bad_envelope', peer, code });
-      },
-    );
   }
 
   /** After a failed or dropped link, try again later; the owner decides whether it is needed. */

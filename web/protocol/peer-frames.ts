@@ -2,9 +2,9 @@ import * as v from 'valibot';
 import { isPeerId, isRandomId, type PeerId } from './ids.ts';
 import { MESSAGE_LIMITS } from './limits.ts';
 
-// What travels inside an envelope between two peers. The plaintext names sender and recipient:
-// crypto_box keys are symmetric between two people, so without them a message could be reflected
-// back to its own sender and read as the other person's.
+// What travels inside an envelope between two peers: one frame, as JSON. Sender and recipient
+// are not repeated inside: the session's associated data binds both identity keys, and each
+// direction has its own chain, so a message reflected back to its sender does not decrypt.
 
 const MessageId = v.custom<string>(isRandomId, 'id must be a 128-bit base64url ID');
 
@@ -43,21 +43,14 @@ export type PeerFrame = v.InferOutput<typeof PeerFrameSchema>;
 export type MessagePeerFrame = v.InferOutput<typeof MessageFrame>;
 export type ReceiptPeerFrame = v.InferOutput<typeof ReceiptFrame>;
 
-const SealedSchema = v.object({
-  from: v.custom<PeerId>(isPeerId),
-  to: v.custom<PeerId>(isPeerId),
-  f: PeerFrameSchema,
-});
-export type SealedPayload = v.InferOutput<typeof SealedSchema>;
-
 /** Parses a decrypted plaintext. Returns null for anything that is not exactly a known frame. */
-export function parseSealedPayload(json: string): SealedPayload | null {
+export function parsePeerFrame(json: string): PeerFrame | null {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
     return null;
   }
-  const result = v.safeParse(SealedSchema, value);
+  const result = v.safeParse(PeerFrameSchema, value);
   return result.success ? result.output : null;
 }

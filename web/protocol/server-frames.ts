@@ -68,13 +68,16 @@ const IceRequestFrame = v.object({ t: v.literal('ice') });
 
 /**
  * Publishes this identity's prekeys. `signed` replaces the stored signed prekey (rotation);
- * `oneTime` are added to the stored ones, skipping IDs already held. Answered with
- * `prekeys_stored` once committed, or `prekey_limit` with nothing from the frame stored.
+ * `oneTime` are added to the stored ones, skipping IDs already held. With `replace`, the
+ * one-time prekeys stored before are deleted first: a device publishing for the first time (a new
+ * install, or an identity restored from a backup) cannot answer the ones another device made.
+ * Answered with `prekeys_stored` once committed, or `prekey_limit` with nothing stored.
  */
 const PrekeysFrame = v.object({
   t: v.literal('prekeys'),
   signed: SignedPrekeySchema,
   oneTime: v.pipe(v.array(OneTimePrekeySchema), v.maxLength(SERVER_LIMITS.maxOneTimePrekeysPerFrame)),
+  replace: v.optional(v.boolean()),
 });
 /** Asks for `peer`'s prekey bundle, to start a session while `peer` may be offline. */
 const BundleRequestFrame = v.object({ t: v.literal('bundle'), peer: PeerIdSchema });

@@ -1,14 +1,15 @@
 import { liveQuery } from 'dexie';
 import { generateIdentityKeys, isValidPeerKey, type IdentityKeys } from '../crypto/identity.ts';
-import { PeerCipher } from '../crypto/peer-cipher.ts';
 import { Messenger } from '../messaging/messenger.ts';
+import { PrekeyPublisher } from '../messaging/prekey-publisher.ts';
+import { SessionCipher } from '../messaging/session-cipher.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling-client.ts';
 import { offersTurn, rtcConfiguration } from '../net/ice-policy.ts';
 import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport.ts';
 import { shortId, type PeerId } from '../protocol/ids.ts';
 import { hasInvite, parseInvite } from '../protocol/invite.ts';
 import { WS_PATH } from '../protocol/server-frames.ts';
-import { addContact, getContact, listContacts } from '../storage/contacts.ts';
+import { acknowledgeSessionChange, addContact, getContact, listContacts } from '../storage/contacts.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
@@ -40,6 +41,7 @@ export class AppState {
   /** From the server (STUN/TURN with time-limited credentials); read when a connection starts. */
   private iceServers = $state.raw<RTCIceServer[]>([]);
   private messenger: Messenger | null = null;
+  private prekeys: PrekeyPublisher | null = null;
   private visible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
 
   async boot(): Promise<void> {
@@ -91,6 +93,12 @@ export class AppState {
 
   async retry(peer: PeerId, id: string): Promise<void> {
     await this.messenger?.retry(peer, id);
+  }
+
+  /** The user has seen that the contact's session changed and wants to go on writing. */
+  async acknowledgeSessionChange(peer: PeerId): Promise<void> {
+    await acknowledgeSessionChange(peer);
+    void this.messenger?.kick(peer);
   }
 
   /** Called by the conversation view when new messages are shown. */
@@ -170,18 +178,17 @@ export class AppState {
         this.iceServers = servers;
         if (!couldConnect && this.canOpenChannel()) this.kickAll(); // a TURN server arrived
       },
+      onPrekeysLow: (count) => prekeys.onLow(count),
       onServerError: (frame) => {
         if (frame.code !== 'peer_offline') console.warn('server error', frame.code, frame.message);
         this.messenger?.onServerError(frame.code, frame.ref);
       },
     });
+    const prekeys = new PrekeyPublisher(keys, signaling);
     const rtcConfig = () => rtcConfiguration(this.iceServers, this.relayOnly);
-    const transport = new Transport(keys, new PeerCipher(keys), signaling, rtcConfig, {
+    const transport = new Transport(keys, signaling, rtcConfig, {
       onOpen: (peer) => this.messenger?.onOpen(peer),
-      onFrames: async (peer, frames) => {
-        await this.ensureContact(peer);
-        await this.messenger?.onFrames(peer, frames);
-      },
+      onEnvelope: async (peer, envelope) => this.messenger?.onEnvelope(peer, envelope),
       onStatus: (peer, status) => {
         this.links = { ...this.links, [peer]: status };
         // No usable channel (none yet, or one interrupted): what waits for it goes by the server.
@@ -191,12 +198,15 @@ export class AppState {
     });
     this.messenger = new Messenger({
       transport,
+      cipher: new SessionCipher(keys, signaling),
+      onSecurityEvent: (event) => this.onSecurityEvent(event),
       myName: () => this.identity?.name ?? '',
       isViewing: (peer) => this.visible && this.selected === peer,
       isOnline: (peer) => this.online[peer] === true,
       canOpenChannel: () => this.canOpenChannel(),
     });
     this.transport = transport;
+    this.prekeys = prekeys;
     // A new network (Wi-Fi to mobile data, another Wi-Fi): restart ICE on open connections now
     // rather than waiting for their old paths to time out. (NetworkInformation is Chromium's.)
     const networkChanged = (): void => transport.networkChanged();
@@ -218,6 +228,7 @@ export class AppState {
   private onSignalingState(state: SignalingState): void {
     this.signalingState = state;
     if (state === 'online') {
+      this.prekeys?.onOnline();
       this.kickAll(); // back on the server: whatever waited on this device can go now
       this.transport?.serverReconnected();
     } else {
@@ -246,12 +257,6 @@ export class AppState {
     }
   }
 
-  /** Someone we have not added sent us something that verified: keep them as a contact. */
-  private async ensureContact(peer: PeerId): Promise<void> {
-    if (this.contacts.some((c) => c.id === peer)) return;
-    await addContact({ id: peer, name: `Unknown ${shortId(peer)}`, nameSource: 'unknown', addedAt: Date.now() });
-  }
-
   private onSecurityEvent(event: SecurityEvent): void {
     const name = this.contacts.find((c) => c.id === event.peer)?.name ?? `an unknown peer (${shortId(event.peer)})`;
     const text: Record<SecurityEvent['kind'], string> = {
@@ -259,6 +264,8 @@ export class AppState {
       bad_answer_signature: `Refused a connection answer that claimed to come from ${name}: it was not signed with their key. Someone may be tampering with the connection.`,
       stale_offer: `Refused an outdated connection offer from ${name}. It may have been replayed.`,
       bad_envelope: `A message from ${name} failed its integrity check and was discarded.`,
+      bad_bundle: `The server handed out keys for ${name} that ${name} did not sign, so nothing was sent to them. Someone may be trying to intercept your messages. Tincan will try again later.`,
+      session_changed: `${name} started a new secure session: they reinstalled Tincan or restored their identity on another device, or someone else holds their key. Sending to them is paused until you confirm.`,
     };
     this.alerts.raise(text[event.kind]);
   }

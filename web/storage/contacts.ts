@@ -1,5 +1,5 @@
 import { db, type ContactRow } from './db.ts';
-import type { PeerId } from '../protocol/ids.ts';
+import { shortId, type PeerId } from '../protocol/ids.ts';
 
 export const listContacts = (): Promise<ContactRow[]> => db.contacts.orderBy('addedAt').toArray();
 
@@ -24,3 +24,29 @@ export function applyPeerName(id: PeerId, name: string): Promise<void> {
     }
   });
 }
+
+/**
+ * Someone we have not added sent us something that opened: keep them as a contact. The name is a
+ * placeholder until their profile frame arrives. Runs inside the caller's transaction if any.
+ */
+export function addUnknownContact(id: PeerId, now: number): Promise<void> {
+  return db.transaction('rw', db.contacts, async () => {
+    if (await db.contacts.get(id)) return;
+    await db.contacts.add({ id, name: `Unknown ${shortId(id)}`, nameSource: 'unknown', addedAt: now });
+  });
+}
+
+/** A new session from the contact replaced a working one: hold sending until the user has seen it. */
+export async function markSessionChanged(id: PeerId, at: number): Promise<void> {
+  await db.contacts.update(id, { sessionChangedAt: at });
+}
+
+/** The user has seen the session change and chose to go on. */
+export async function acknowledgeSessionChange(id: PeerId): Promise<void> {
+  await db.contacts.where('id').equals(id).modify((contact) => {
+    delete contact.sessionChangedAt;
+  });
+}
+
+/** Whether sending to this contact is on hold until the user acknowledges a session change. */
+export const sendingHeld = async (id: PeerId): Promise<boolean> => (await db.contacts.get(id))?.sessionChangedAt !== undefined;

@@ -1,6 +1,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
-import type { RatchetState } from '../crypto/ratchet.ts';
+import type { SessionRow } from '../crypto/session.ts';
+import type { OneTimePrekeyPair, SignedPrekeyPair } from '../crypto/prekeys.ts';
 
 // The device's whole Tincan state. Schema versions are numbered and only ever added: a new
 // version describes the full set of tables and Dexie migrates older databases forward.
@@ -88,38 +89,11 @@ export interface SettingsRow {
   relayOnly?: boolean;
 }
 
-/** One Double Ratchet session (crypto/ratchet.ts) with a contact, as stored. */
-export interface StoredSession {
-  /** The initiator's X3DH ephemeral key: names the session on both sides. */
-  base: string;
-  /** Whether this device started it (fetched the contact's prekey bundle). */
-  initiator: boolean;
-  state: RatchetState;
-  createdAt: number;
-  /** Whether a message from the contact has been decrypted in it (it is known to work). */
-  confirmed: boolean;
-}
-
-export interface SessionRow {
-  peer: PeerId;
-  /** The session new messages are encrypted in. */
-  current: StoredSession;
-  /** Earlier sessions, newest first and bounded: late messages sent in them still decrypt. */
-  previous: StoredSession[];
-  /** X3DH ephemeral keys this device has accepted from the contact, newest last and bounded. */
-  seenBases: string[];
-}
-
-/** This device's own prekeys with their private halves (the server holds only public ones). */
-export interface PrekeyRow {
-  kind: 'signed' | 'one-time';
-  id: number;
-  key: string;
-  privateKey: string;
-  createdAt: number;
-  /** Signed prekeys: the identity key's signature, as published. */
-  sig?: string;
-}
+/**
+ * This device's own prekeys with their private halves (the server holds only the public ones).
+ * Signed and one-time prekeys count their IDs separately, so the kind is part of the key.
+ */
+export type PrekeyRow = ({ kind: 'signed' } & SignedPrekeyPair) | ({ kind: 'one-time'; createdAt: number } & OneTimePrekeyPair);
 
 /** Version 1's tables, exported so a test can make a database as the first release left it. */
 export const V1_STORES = {

@@ -1,0 +1,108 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { generateIdentityKeys, type IdentityKeys } from '../../web/crypto/identity.ts';
+import type { PrekeyBundle } from '../../web/crypto/prekeys.ts';
+import { openEnvelope, sealPlaintexts, startSession, withNewSession, type SessionRow } from '../../web/crypto/session.ts';
+import { commitIncoming } from '../../web/messaging/receive.ts';
+import { SessionCipher } from '../../web/messaging/session-cipher.ts';
+import { toBase64Url, utf8 } from '../../web/protocol/encoding.ts';
+import { parseEnvelope } from '../../web/protocol/envelope.ts';
+import type { MessagePeerFrame, PeerFrame } from '../../web/protocol/peer-frames.ts';
+import { db } from '../../web/storage/db.ts';
+import { listMessages } from '../../web/storage/messages.ts';
+import { storePrekeys } from '../../web/storage/prekeys.ts';
+import { bundleOf, publishPrekeys, type PublishedPrekeys } from '../fixtures/sessions.ts';
+
+// The session store around the pure session code, on IndexedDB (fake-indexeddb here, Chromium's
+// in the end-to-end tests): this device is Bob; Alice is played with the pure functions.
+
+const messageFrame = (n: number): PeerFrame => ({ t: 'message', id: toBase64Url(new Uint8Array(16).fill(n)), seq: n, ts: 1000 + n, text: `m${n}` });
+const commitMessages = (frames: PeerFrame[]) => commitIncoming(alice.id, frames.filter((f): f is MessagePeerFrame => f.t === 'message'));
+
+let alice: IdentityKeys;
+let bob: IdentityKeys;
+let bobPrekeys: PublishedPrekeys;
+let aliceRow: SessionRow;
+
+/** Alice seals frames in her session with Bob. */
+async function fromAlice(...frames: PeerFrame[]): Promise<Uint8Array[]> {
+  const sealed = await sealPlaintexts(aliceRow, frames.map((f) => utf8(JSON.stringify(f))));
+  aliceRow = sealed.row;
+  return sealed.envelopes;
+}
+
+const noBundles = { fetchBundle: (): Promise<PrekeyBundle> => Promise.reject(new Error('no server in this test')) };
+
+beforeEach(async () => {
+  await Promise.all(db.tables.map((t) => t.clear()));
+  [alice, bob] = await Promise.all([generateIdentityKeys(), generateIdentityKeys()]);
+  bobPrekeys = await publishPrekeys(bob);
+  await storePrekeys(bobPrekeys.signedPrekey, [bobPrekeys.oneTimePrekey]);
+  aliceRow = withNewSession(undefined, bob.id, await startSession(alice, bob.id, bundleOf(bob, bobPrekeys), 1));
+});
+
+describe('SessionCipher.open', () => {
+  it('commits the messages together with the session, and a replay changes nothing', async () => {
+    const cipher = new SessionCipher(bob, noBundles);
+    const envelopes = await fromAlice(messageFrame(1), messageFrame(2));
+    const outcome = await cipher.open(alice.id, envelopes, commitMessages);
+    expect(outcome.failures).toEqual([]);
+    expect([outcome.sessionStarted, outcome.sessionChanged]).toEqual([true, false]);
+    expect((await listMessages(alice.id)).map((m) => m.text)).toEqual(['m1', 'm2']);
+    expect(await db.sessions.get(alice.id)).toBeDefined();
+    expect(await db.prekeys.get(['one-time', bobPrekeys.oneTimePrekey.id])).toBeUndefined();
+    expect((await db.contacts.get(alice.id))?.nameSource).toBe('unknown');
+
+    const replay = await cipher.open(alice.id, envelopes, commitMessages);
+    expect(replay.failures).toEqual(['duplicate', 'duplicate']);
+    expect(await listMessages(alice.id)).toHaveLength(2);
+  });
+
+  it('a commit that fails rolls the session back too, so the same envelope opens later', async () => {
+    const cipher = new SessionCipher(bob, noBundles);
+    const [envelope] = await fromAlice(messageFrame(1));
+    await expect(
+      cipher.open(alice.id, [envelope!], () => Promise.reject(new Error('disk full'))),
+    ).rejects.toThrow('disk full');
+    expect(await db.sessions.get(alice.id)).toBeUndefined();
+    expect(await db.prekeys.get(['one-time', bobPrekeys.oneTimePrekey.id])).toBeDefined();
+
+    const outcome = await cipher.open(alice.id, [envelope!], commitMessages);
+    expect(outcome.failures).toEqual([]);
+    expect((await listMessages(alice.id)).map((m) => m.text)).toEqual(['m1']);
+  });
+
+  it('drops what does not open and keeps the rest of the batch', async () => {
+    const cipher = new SessionCipher(bob, noBundles);
+    const [first, second] = await fromAlice(messageFrame(1), messageFrame(2));
+    const tampered = second!.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    const outcome = await cipher.open(alice.id, [first!, tampered, Uint8Array.of(9, 9, 9)], commitMessages);
+    expect(outcome.failures).toEqual(['decrypt_failed', 'envelope_unknown_version']);
+    expect((await listMessages(alice.id)).map((m) => m.text)).toEqual(['m1']);
+  });
+});
+
+describe('SessionCipher.seal', () => {
+  it('starts a session from a bundle that verifies, and stores it before returning envelopes', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
+    const [envelope] = await cipher.seal(carol.id, [messageFrame(1)]);
+    const stored = await db.sessions.get(carol.id);
+    expect(stored?.current.initiator).toBe(true);
+    const parsed = parseEnvelope(envelope!, 64 * 1024);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const opened = await openEnvelope(carol, bob.id, undefined, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+    expect(JSON.parse(new TextDecoder().decode(opened.plaintext))).toEqual(messageFrame(1));
+  });
+
+  it('refuses a bundle the contact did not sign, and stores no session', async () => {
+    const carol = await generateIdentityKeys();
+    const mallory = await generateIdentityKeys();
+    const forged: PrekeyBundle = { ...bundleOf(mallory, await publishPrekeys(mallory)), peer: carol.id };
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => forged });
+    await expect(cipher.seal(carol.id, [messageFrame(1)])).rejects.toMatchObject({ code: 'bad_prekey_signature' });
+    expect(await db.sessions.get(carol.id)).toBeUndefined();
+  });
+});
