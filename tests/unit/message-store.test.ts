@@ -134,4 +134,14 @@ describe('delivery through the server', () => {
     expect((await pendingFor(bob)).map((p) => p.message.text)).toEqual(['b', 'c']);
     expect(await requeueAbove(bob, 1)).toBe(0); // already back in the outbox
   });
+
+  it('a sync frame makes messages still waiting for a retry due at once', async () => {
+    const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
+    await recordAccepted(bob, a!.id, 'relay', undefined, 1000);
+    await recordAccepted(bob, b!.id, 'mailbox', 99_000, 1000);
+    expect((await outboxRows(bob)).every((r) => r.nextAttemptAt > 2000)).toBe(true);
+    // The contact holds nothing from us: both are due now, whichever way they went.
+    expect(await requeueAbove(bob, 0, 2000)).toBe(2);
+    expect((await outboxRows(bob)).map((r) => r.nextAttemptAt)).toEqual([2000, 2000]);
+  });
 });

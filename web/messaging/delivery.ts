@@ -100,7 +100,8 @@ export async function retryFailed(peer: PeerId, id: string, now = Date.now()): P
 
 /**
  * The contact says it lacks our messages above `have` (its sync frame): put any of them that
- * left the outbox back in, whatever their state, because the contact's word is what counts.
+ * left the outbox back in, whatever their state, because the contact's word is what counts, and
+ * make those still in it due now rather than at their next retry. Returns how many are due.
  */
 export async function requeueAbove(peer: PeerId, have: number, now = Date.now()): Promise<number> {
   return db.transaction('rw', db.messages, db.outbox, async () => {
@@ -110,8 +111,9 @@ export async function requeueAbove(peer: PeerId, have: number, now = Date.now())
       .toArray();
     const inOutbox = await db.outbox.bulkGet(keysOf(peer, missing.map((m) => m.id)));
     const toAdd = missing.filter((m, i) => !inOutbox[i] && m.state !== 'failed');
-    await db.outbox.bulkPut(toAdd.map((m) => newOutboxRow(m, now)));
-    return toAdd.length;
+    const waiting = inOutbox.filter((row): row is OutboxRow => row !== undefined && row.nextAttemptAt > now);
+    await db.outbox.bulkPut([...toAdd.map((m) => newOutboxRow(m, now)), ...waiting.map((row) => ({ ...row, nextAttemptAt: now }))]);
+    return toAdd.length + waiting.length;
   });
 }
 

@@ -87,8 +87,6 @@ export class OutboxSender {
   }
 
   private async drain(peer: PeerId): Promise<void> {
-    // Held while the user has not acknowledged that the contact's session changed.
-    if (await sendingHeld(peer)) return;
     const now = Date.now();
     const pending = await pendingFor(peer);
     const expired = new Set(await expireOverdue(peer, pending.map((p) => p.row), now));
@@ -102,6 +100,8 @@ export class OutboxSender {
    * Resolves true when entries were postponed (and the next drain scheduled accordingly).
    */
   private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<boolean> {
+    // Held while the user has not acknowledged that the contact's session changed.
+    if (await sendingHeld(peer)) return false;
     const sent = this.sentOnLink.get(peer);
     if (sent && this.transport.isOpen(peer)) {
       // Claimed before the write, so a concurrent dispatch cannot write the same message twice.
