@@ -3,6 +3,7 @@ import { expect } from '@playwright/test';
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { dropSignals, interceptServerFrames, swapDtlsFingerprint, swapPrekeyBundle, type Frame } from '../fixtures/evil-relay.ts';
 import { selectedPairs } from '../fixtures/peer-connection-spy.ts';
+import { forgetSessions } from '../fixtures/reinstall.ts';
 import { tapServerSocket } from '../fixtures/server-tap.ts';
 import { test } from '../fixtures/tincan.ts';
 import { contactItem, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
@@ -152,20 +153,7 @@ test('a contact starting a new session over a working one is announced, and send
 
   // Alice's device loses its sessions and prekeys (as a reinstall with her identity restored
   // would), so her next message starts a new session over the one that worked.
-  await alice.page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('tincan');
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['sessions', 'prekeys'], 'readwrite');
-          tx.objectStore('sessions').clear();
-          tx.objectStore('prekeys').clear();
-          tx.oncomplete = () => resolve();
-          tx.onerror = () => reject(tx.error);
-        };
-        open.onerror = () => reject(open.error);
-      }),
-  );
+  await forgetSessions(alice.page);
   await alice.page.reload();
   await openChat(alice, 'Bob');
   await sendMessage(alice, 'from a new session');

@@ -9,7 +9,7 @@ import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport
 import { shortId, type PeerId } from '../protocol/ids.ts';
 import { hasInvite, parseInvite } from '../protocol/invite.ts';
 import { WS_PATH } from '../protocol/server-frames.ts';
-import { acknowledgeSessionChange, addContact, getContact, listContacts } from '../storage/contacts.ts';
+import { acknowledgeSessionChange, addContact, getContact, listContacts, setVerified } from '../storage/contacts.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
@@ -99,6 +99,11 @@ export class AppState {
   async acknowledgeSessionChange(peer: PeerId): Promise<void> {
     await acknowledgeSessionChange(peer);
     void this.messenger?.kick(peer);
+  }
+
+  /** The user compared safety numbers with the contact (aloud or by scanning), or takes that back. */
+  async setVerified(peer: PeerId, verified: boolean): Promise<void> {
+    await setVerified(peer, verified);
   }
 
   /** Called by the conversation view when new messages are shown. */

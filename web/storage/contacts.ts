@@ -36,9 +36,29 @@ export function addUnknownContact(id: PeerId, now: number): Promise<void> {
   });
 }
 
-/** A new session from the contact replaced a working one: hold sending until the user has seen it. */
+/**
+ * A new session from the contact replaced a working one: hold sending until the user has seen it.
+ * The same update drops their verification. Their key is still the one the peer ID names, but a
+ * new session over a working one means they reinstalled and restored that key, or someone else
+ * now holds it; what the two people compared no longer says which, so they must compare again.
+ */
 export async function markSessionChanged(id: PeerId, at: number): Promise<void> {
-  await db.contacts.update(id, { sessionChangedAt: at });
+  await db.contacts.where('id').equals(id).modify((contact) => {
+    contact.sessionChangedAt = at;
+    delete contact.verified;
+  });
+}
+
+/**
+ * The user compared safety numbers with this contact (or undid that). The flag belongs to the
+ * contact's key: the peer ID is their identity key, so it holds for this ID until a session
+ * change (above) clears it.
+ */
+export async function setVerified(id: PeerId, verified: boolean): Promise<void> {
+  await db.contacts.where('id').equals(id).modify((contact) => {
+    if (verified) contact.verified = true;
+    else delete contact.verified;
+  });
 }
 
 /** The user has seen the session change and chose to go on. */
