@@ -6,7 +6,7 @@ import { selectedPairs } from '../fixtures/peer-connection-spy.ts';
 import { forgetSessions } from '../fixtures/reinstall.ts';
 import { tapServerSocket } from '../fixtures/server-tap.ts';
 import { test } from '../fixtures/tincan.ts';
-import { contactItem, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
+import { contactItem, converse, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
 
 // An evil signaling server: Playwright sits between a page and the real server and rewrites,
 // drops, replays or forges what the server sends. End-to-end encryption must hold regardless:
@@ -144,12 +144,7 @@ test('a message the server drops leaves a gap that is noticed and filled, in ord
 test('a contact starting a new session over a working one is announced, and sending waits for the user', async ({ people }) => {
   const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);
   await introduce(alice, bob);
-  await openChat(alice, 'Bob');
-  await sendMessage(alice, 'before');
-  await openChat(bob, 'Alice');
-  await expect(messageTexts(bob.page)).toHaveText(['before']);
-  await sendMessage(bob, 'ack');
-  await expect(messageTexts(alice.page)).toHaveText(['before', 'ack']);
+  await converse(alice, bob, 'before', 'ack');
 
   // Alice's device loses its sessions and prekeys (as a reinstall with her identity restored
   // would), so her next message starts a new session over the one that worked.

@@ -31,6 +31,7 @@ export const CRYPTO_ERROR_CODES = {
   backup_wrong_passphrase: 'The passphrase is wrong.',
   backup_tampered: 'The backup was damaged or altered.',
   backup_out_of_memory: 'The device could not give key derivation the memory it needs.',
+  backup_failed: 'The backup job could not run.',
 } as const;
 
 export type CryptoErrorCode = keyof typeof CRYPTO_ERROR_CODES;

@@ -25,6 +25,8 @@ export interface PrekeyOutlet {
 export class PrekeyPublisher {
   /** One publication at a time: two at once would both count on the same free space. */
   private queue: Promise<void> = Promise.resolve();
+  /** First publications (see publish) sent to the server so far; onLow compares against it. */
+  private firstPublications = 0;
 
   constructor(
     private readonly me: IdentityKeys,
@@ -33,15 +35,26 @@ export class PrekeyPublisher {
 
   /** The server holds `count` of our one-time prekeys (maybe no signed prekey): top them up. */
   onLow(count: number): void {
-    this.enqueue(() => this.publish(count));
+    const firstPublicationsBefore = this.firstPublications;
+    this.enqueue(async () => {
+      // This device's first set went out after the server counted (the `prekeys_low` right after
+      // `ready` on a new device): it replaced every key counted, and is a full batch itself.
+      if (this.firstPublications > firstPublicationsBefore) return;
+      await this.publish(count);
+    });
   }
 
-  /** Connected to the server: replace the signed prekey if it is due, and forget expired ones. */
+  /**
+   * Connected to the server: publish if this device never has, replace the signed prekey if it
+   * is due, and forget expired ones.
+   */
   onOnline(): void {
     this.enqueue(async () => {
       const signed = await newestSignedPrekey();
-      // A device without one waits for `prekeys_low`, which the server sends right after `ready`.
-      if (signed && this.rotationDue(signed)) await this.publish(null);
+      // A device without prekeys publishes at once rather than wait for `prekeys_low`: the server
+      // sends that only when it holds few, and for a restored identity it may hold plenty, all
+      // made by the old device, which this one cannot answer.
+      if (!signed || this.rotationDue(signed)) await this.publish(null);
       await deleteSignedPrekeysBefore(Date.now() - PREKEY_POLICY.signedPrekeyRetentionMs);
     });
   }
@@ -69,11 +82,12 @@ export class PrekeyPublisher {
     const count = Math.max(0, Math.min(PREKEY_POLICY.oneTimePrekeyBatch, SERVER_LIMITS.maxOneTimePrekeys - held));
     const oneTime = count > 0 ? await generateOneTimePrekeys(await this.nextOneTimeId(), count) : [];
     await storePrekeys(fresh, oneTime);
-    this.outlet.publishPrekeys({
+    const sent = this.outlet.publishPrekeys({
       signed: publicSignedPrekey(signed),
       oneTime: oneTime.map(publicOneTimePrekey),
       ...(firstFromThisDevice ? { replace: true } : {}),
     });
+    if (sent && firstFromThisDevice) this.firstPublications += 1;
   }
 
   /** One-time prekey IDs count on from the highest this device holds (random when it holds none). */

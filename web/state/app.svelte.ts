@@ -61,6 +61,14 @@ export class AppState {
     this.claimTab(await saveIdentity(keys, name.trim()), false);
   }
 
+  /**
+   * Makes this device the identity restored from a backup. It starts with no prekeys and no
+   * sessions: it publishes its own prekeys, and contacts see a new session from it.
+   */
+  async restoreIdentity(keys: IdentityKeys, name: string): Promise<void> {
+    this.claimTab(await saveIdentity(keys, name), false);
+  }
+
   /** Adds a contact from a pasted link or ID; returns the reason when it cannot. */
   async addContact(input: string): Promise<string | null> {
     const parsed = parseInvite(input);
