@@ -6,6 +6,7 @@ import { createSignalServer } from '../signal-server/server.ts';
 import { launchChromium } from '../tests/fixtures/chromium.ts';
 import { introduce } from '../tests/fixtures/ui.ts';
 import { baselineFirstMessage, baselineFlood, installBaselinePeer, startRelay, type BaselinePair } from './baseline.ts';
+import { benchCryptoChannel, cryptoChannelFigures, cryptoChannelOptions, reportCryptoChannel, type CryptoChannelResult } from './crypto-channel.ts';
 import { benchMailbox, mailboxFigures, mailboxRates, type MailboxBenchResult } from './mailbox.ts';
 import { fmt, medianOf, summarize, table, type Summary } from './stats.ts';
 import { NAME_SHIM, openTincan, tincanFirstMessage, tincanFlood, type Driver, type FloodResult } from './tincan.ts';
@@ -13,7 +14,8 @@ import { clearTimeline, installTimeline, phases, PHASES, readTimeline, setTimeli
 
 // Tincan's benchmark: time to a first message over a new WebRTC connection, and messages per
 // second over an open one, each next to a plain RTCDataChannel between the same two browsers;
-// then the server's mailbox and relay on their own (bench/mailbox.ts).
+// then the server's mailbox and relay on their own (bench/mailbox.ts), and end-to-end encryption
+// against plaintext over one data channel (bench/crypto-channel.ts).
 // `npm run bench` builds the app first; this file expects dist/ to be there.
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -123,7 +125,11 @@ async function main(): Promise<void> {
     console.log('server mailbox and relay: blobs through a fresh server with a SQLite file…');
     const mailbox = await benchMailbox();
 
-    report({ tincan, inPage, baseline, flood, raw, mailbox, connectionProblems });
+    // 5. The crypto on its own: the same frames over one data channel, sealed and in plaintext.
+    console.log('crypto channel: encrypted and plaintext frames over one data channel…');
+    const crypto = await benchCryptoChannel([aliceBrowser, bobBrowser], cryptoChannelOptions(), log);
+
+    report({ tincan, inPage, baseline, flood, raw, mailbox, crypto, connectionProblems });
     if (log.length > 0) {
       console.log(`\nPage console (errors and warnings, ${log.length}):`);
       for (const line of log.slice(0, 20)) console.log(`  ${line}`);
@@ -142,6 +148,7 @@ interface Results {
   flood: FloodResult;
   raw: { ms: number };
   mailbox: MailboxBenchResult;
+  crypto: CryptoChannelResult;
   connectionProblems: string[];
 }
 
@@ -226,6 +233,8 @@ function report(r: Results): void {
     ),
   );
 
+  reportCryptoChannel(r.crypto);
+
   console.log('\n== Figures ==');
   console.log(
     `first-message tincan median=${fmt(inPage.median)}ms p90=${fmt(inPage.p90)}ms | baseline median=${fmt(baseline.median)}ms p90=${fmt(baseline.p90)}ms | ratio=${inPageRatio.toFixed(2)} (${RUNS} runs each)`,
@@ -236,6 +245,7 @@ function report(r: Results): void {
     `throughput tincan ui->receiver=${rate(receivedRate, f.received, f.n)} msg/s ui->delivered=${rate(deliveredRate, f.delivered, f.n)} msg/s (${f.n} msgs) | baseline raw datachannel=${fmt(rawRate, 0)} msg/s (${BASELINE_FLOOD} msgs, ${TEXT_SIZE} chars each)`,
   );
   console.log(`${mailboxFigures(m)} (${m.blobs} blobs of ${m.blobBytes} bytes)`);
+  for (const line of cryptoChannelFigures(r.crypto)) console.log(line);
 }
 
 main().then(

@@ -14,6 +14,15 @@ describe('base64url', () => {
     );
   });
 
+  it('encodes inputs longer than one chunk of characters (envelopes through the server)', () => {
+    for (const length of [3071, 3072, 3073, 64 * 1024]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 167) & 255);
+      const text = toBase64Url(bytes);
+      expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+      expect(fromBase64Url(text)).toEqual(bytes);
+    }
+  });
+
   it('rejects foreign characters, padding, impossible lengths and non-canonical trailing bits', () => {
     expect(fromBase64Url('ab+c')).toBeNull();
     expect(fromBase64Url('ab/c')).toBeNull();
@@ -21,6 +30,22 @@ describe('base64url', () => {
     expect(fromBase64Url('abcde')).toBeNull();
     expect(fromBase64Url('AB')).toBeNull(); // 'B' leaves a set bit past the single byte
     expect(fromBase64Url('AA')).toEqual(new Uint8Array([0]));
+    expect(fromBase64Url('AAB')).toBeNull(); // 'B' leaves a set bit past the two bytes
+    expect(fromBase64Url('a\u00e9bc')).toBeNull();
+    expect(fromBase64Url('ab\u{1F600}')).toBeNull();
+    expect(fromBase64Url(String.fromCharCode(0x141, 0x41, 0x41, 0x41))).toBeNull(); // 'A' + 256 is not 'A'
+  });
+
+  it('decodes exactly the canonical strings, to the bytes Node decodes', () => {
+    const chars = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ é'.split(''));
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 40 }).map((c) => c.join('')), (text) => {
+        const bytes = fromBase64Url(text);
+        const canonical = /^[A-Za-z0-9_-]*$/.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text;
+        expect(bytes !== null).toBe(canonical);
+        if (bytes) expect(Buffer.from(bytes)).toEqual(Buffer.from(text, 'base64url'));
+      }),
+    );
   });
 });
 

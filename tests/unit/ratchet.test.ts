@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER_BYTES, splitMessage } from '../../web/crypto/ratchet-header.ts';
 import { RATCHET_LIMITS, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../web/crypto/ratchet.ts';
-import { fromUtf8, utf8 } from '../../web/protocol/encoding.ts';
+import { kdfChain, MESSAGE_NONCE } from '../../web/crypto/ratchet-kdf.ts';
+import { sodium } from '../../web/crypto/sodium.ts';
+import { decodeKey } from '../../web/crypto/x25519.ts';
+import { concatBytes, fromBase64Url, fromUtf8, utf8 } from '../../web/protocol/encoding.ts';
 import { cryptoCode, deepFreeze, startSessions } from '../fixtures/sessions.ts';
 
 /** Encrypts `count` messages in a row from `state`; returns them and the state after. */
@@ -31,6 +34,19 @@ describe('Double Ratchet', () => {
     expect(bobReloaded).toEqual(got.nextState);
     const reply = await ratchetEncrypt(bobReloaded, utf8('pong'));
     expect(fromUtf8((await ratchetDecrypt(sent.nextState, reply.message)).plaintext)).toBe('pong');
+  });
+
+  it('encrypts with XChaCha20-Poly1305 keyed by the chain’s message key, a zero nonce, and AD || header || context', async () => {
+    const s = await sodium();
+    const { aliceState } = await startSessions();
+    const context = utf8('prefix');
+    const { message } = await ratchetEncrypt(aliceState, utf8('wire format'), context);
+    const { messageKey } = kdfChain(s, decodeKey(aliceState.sendChain!));
+    const header = message.subarray(0, HEADER_BYTES);
+    const ad = concatBytes(fromBase64Url(aliceState.ad)!, header, context);
+    expect(MESSAGE_NONCE).toEqual(new Uint8Array(24));
+    const plaintext = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, message.subarray(HEADER_BYTES), ad, MESSAGE_NONCE, messageKey);
+    expect(fromUtf8(plaintext)).toBe('wire format');
   });
 
   it('keeps the X3DH header for the initiator until a reply arrives', async () => {

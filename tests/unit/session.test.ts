@@ -179,8 +179,10 @@ describe('sessions through envelopes', () => {
       expect(['decrypt_failed', 'unknown_signed_prekey', 'unknown_one_time_prekey', 'bad_key']).toContain(code);
     }
     const wrongVersion = initial!.slice();
-    wrongVersion[0] = 1;
-    expect(parseEnvelope(wrongVersion, MAX)).toBe('envelope_unknown_version');
+    for (const version of [1, 2]) {
+      wrongVersion[0] = version;
+      expect(parseEnvelope(wrongVersion, MAX)).toBe('envelope_unknown_version');
+    }
     const wrongType = initial!.slice();
     wrongType[1] = 3;
     expect(parseEnvelope(wrongType, MAX)).toBe('envelope_unknown_type');

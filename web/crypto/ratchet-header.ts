@@ -1,6 +1,6 @@
 import { cryptoError } from './crypto-error.ts';
 import { KEY_BYTES } from './x25519.ts';
-import { fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
+import { rememberingDecoder, toBase64Url } from '../protocol/encoding.ts';
 
 // The Double Ratchet header and the message it heads. Fixed layout, so that "the header" is one
 // exact byte string both sides authenticate (it is associated data of the message's AEAD):
@@ -22,8 +22,11 @@ export interface RatchetHeader {
   n: number;
 }
 
+/** A sender's ratchet key stays the same for a whole sending chain. */
+const decodeDh = rememberingDecoder();
+
 export function encodeHeader(header: RatchetHeader): Uint8Array {
-  const dh = fromBase64Url(header.dh);
+  const dh = decodeDh(header.dh);
   if (!dh || dh.length !== KEY_BYTES) throw cryptoError('bad_key');
   const out = new Uint8Array(HEADER_BYTES);
   out.set(dh, 0);

@@ -2,19 +2,15 @@ import type { Sodium } from './sodium.ts';
 import { hkdf, hmacSha256 } from './hkdf.ts';
 import { utf8 } from '../protocol/encoding.ts';
 
-// The Double Ratchet's three KDFs, as the specification recommends them (section 5.2), with
-// XChaCha20-Poly1305 in place of AES-256-CBC + HMAC.
+// The Double Ratchet's KDFs, as the specification recommends them (section 5.2), and its
+// ENCRYPT with XChaCha20-Poly1305 keyed by the message key itself (section 3.1) in place of
+// HKDF + AES-256-CBC + HMAC.
 
 /** HKDF info of the root chain: names the application, the purpose and the version. */
 export const ROOT_KDF_INFO = 'Tincan ratchet root v1';
-/** HKDF info that turns a message key into an AEAD key and nonce. */
-export const MESSAGE_KDF_INFO = 'Tincan message key v1';
 
-const ZERO_SALT = new Uint8Array(32);
 const MESSAGE_KEY_CONSTANT = new Uint8Array([0x01]);
 const CHAIN_KEY_CONSTANT = new Uint8Array([0x02]);
-const AEAD_KEY_BYTES = 32;
-const AEAD_NONCE_BYTES = 24;
 
 /** KDF_RK: HKDF-SHA256 with the root key as salt and the DH output as input → (RK, CK). */
 export function kdfRoot(s: Sodium, rootKey: Uint8Array, dhOutput: Uint8Array): { rootKey: Uint8Array; chainKey: Uint8Array } {
@@ -31,12 +27,14 @@ export function kdfChain(s: Sodium, chainKey: Uint8Array): { chainKey: Uint8Arra
 }
 
 /**
- * The AEAD key and nonce for one message key: HKDF-SHA256(mk, zero salt, info) → 32 + 24 bytes.
- * A message key encrypts exactly one message, so a nonce derived from it never repeats under its
- * key, and none has to be sent; deriving the key too (rather than using mk as is) keeps mk, which
- * is what the skipped-key store holds, one step away from the cipher, as the spec's ENCRYPT does.
+ * The nonce of every message's AEAD, whose key is the message key mk itself. Section 3.1 of the
+ * spec allows a constant nonce "because each message key is only used once": mk is a fresh
+ * HMAC-SHA256 output of the chain, encrypts exactly one message, and is used for nothing else.
+ * Envelope v2 derived a key and a nonce from mk with HKDF (three more HMACs per message, about
+ * half of the cost of sealing a chat message); that bought no security, since anyone holding mk
+ * (the skipped-key store holds it until the message arrives) could run the HKDF as well. The
+ * state that decides whether a message key was used is the same either way: a key is used again
+ * only if a sending state is used twice, which SessionCipher prevents by storing the next state
+ * before an envelope leaves, and a receiving key is dropped once its message opened.
  */
-export function messageCipherKeys(s: Sodium, messageKey: Uint8Array): { key: Uint8Array; nonce: Uint8Array } {
-  const out = hkdf(s, messageKey, ZERO_SALT, utf8(MESSAGE_KDF_INFO), AEAD_KEY_BYTES + AEAD_NONCE_BYTES);
-  return { key: out.slice(0, AEAD_KEY_BYTES), nonce: out.slice(AEAD_KEY_BYTES) };
-}
+export const MESSAGE_NONCE = new Uint8Array(24);

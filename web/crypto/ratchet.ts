@@ -1,10 +1,10 @@
 import { sodium, sodiumNow, type Sodium } from './sodium.ts';
 import { cryptoError } from './crypto-error.ts';
 import { encodeHeader, splitMessage, type RatchetHeader } from './ratchet-header.ts';
-import { kdfChain, kdfRoot, messageCipherKeys } from './ratchet-kdf.ts';
+import { kdfChain, kdfRoot, MESSAGE_NONCE } from './ratchet-kdf.ts';
 import { decodeKey, dh, generateDhKeyPair, type DhKeyPair } from './x25519.ts';
 import type { X3dhHeader, X3dhInitiatorResult, X3dhResponderResult } from './x3dh.ts';
-import { concatBytes, fromBase64Url, toBase64Url } from '../protocol/encoding.ts';
+import { concatBytes, rememberingDecoder, toBase64Url } from '../protocol/encoding.ts';
 
 // Signal's Double Ratchet (revision 1), without header encryption, as pure functions over a plain
 // state object. Encrypting and decrypting are synchronous (after sodium() has loaded), so that
@@ -114,22 +114,41 @@ export function initResponderRatchet(x3dh: X3dhResponderResult): RatchetState {
   });
 }
 
-/** The AD a state was made with; a state whose AD does not decode is not one of ours. */
+const decodeAdText = rememberingDecoder();
+
+/** The AD a state was made with (read only); a state whose AD does not decode is not one of ours. */
 function decodeAd(state: RatchetState): Uint8Array {
-  const ad = fromBase64Url(state.ad);
+  const ad = decodeAdText(state.ad);
   if (!ad) throw cryptoError('bad_key');
   return ad;
 }
 
+/**
+ * Where each message's associated data is assembled. Chromium allocates every typed array over
+ * 64 bytes outside the JavaScript heap, at about the cost of the AEAD of a chat message itself;
+ * libsodium copies the AD into its own memory before it returns, and nothing here awaits, so one
+ * buffer serves every message. It is read only by seal() and open(), right after aead() fills it.
+ */
+let adScratch = new Uint8Array(256);
+
+/** The AEAD's associated data: the session's AD || the message header || the caller's context. */
+function aead(state: RatchetState, headerBytes: Uint8Array, context: Uint8Array): Uint8Array {
+  const ad = decodeAd(state);
+  const length = ad.length + headerBytes.length + context.length;
+  if (adScratch.length < length) adScratch = new Uint8Array(length);
+  adScratch.set(ad, 0);
+  adScratch.set(headerBytes, ad.length);
+  adScratch.set(context, ad.length + headerBytes.length);
+  return adScratch.subarray(0, length);
+}
+
 function seal(s: Sodium, messageKey: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
-  const { key, nonce } = messageCipherKeys(s, messageKey);
-  return s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
+  return s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, MESSAGE_NONCE, messageKey);
 }
 
 function open(s: Sodium, messageKey: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array {
-  const { key, nonce } = messageCipherKeys(s, messageKey);
   try {
-    return s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, nonce, key);
+    return s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, MESSAGE_NONCE, messageKey);
   } catch {
     throw cryptoError('decrypt_failed');
   }
@@ -145,14 +164,27 @@ export function ratchetEncrypt(
   plaintext: Uint8Array,
   context: Uint8Array = NO_CONTEXT,
 ): { message: Uint8Array; nextState: RatchetState } {
+  return encrypt(state, plaintext, context, NO_CONTEXT);
+}
+
+/**
+ * ratchetEncrypt for a message that travels right behind its context, as a ratchet message
+ * behind its envelope's prefix (web/protocol/envelope.ts): the result is context || header ||
+ * ciphertext, built in one buffer rather than copied twice.
+ */
+export function ratchetEncryptBehind(state: RatchetState, plaintext: Uint8Array, context: Uint8Array): { message: Uint8Array; nextState: RatchetState } {
+  return encrypt(state, plaintext, context, context);
+}
+
+function encrypt(state: RatchetState, plaintext: Uint8Array, context: Uint8Array, lead: Uint8Array): { message: Uint8Array; nextState: RatchetState } {
   const s = sodiumNow();
   if (state.sendChain === null) throw cryptoError('no_sending_chain');
   if (state.sendN >= RATCHET_LIMITS.maxMessageNumber) throw cryptoError('chain_exhausted');
   const { chainKey, messageKey } = kdfChain(s, decodeKey(state.sendChain));
   const headerBytes = encodeHeader({ dh: state.sendRatchet.publicKey, pn: state.prevSendN, n: state.sendN });
-  const ciphertext = seal(s, messageKey, plaintext, concatBytes(decodeAd(state), headerBytes, context));
+  const ciphertext = seal(s, messageKey, plaintext, aead(state, headerBytes, context));
   return {
-    message: concatBytes(headerBytes, ciphertext),
+    message: concatBytes(lead, headerBytes, ciphertext),
     nextState: { ...state, sendChain: toBase64Url(chainKey), sendN: state.sendN + 1 },
   };
 }
@@ -170,11 +202,10 @@ export function ratchetDecrypt(
 ): { plaintext: Uint8Array; nextState: RatchetState } {
   const s = sodiumNow();
   const { header, headerBytes, ciphertext } = splitMessage(message);
-  const ad = concatBytes(decodeAd(state), headerBytes, context);
 
   const skippedIndex = state.skipped.findIndex((k) => k.dh === header.dh && k.n === header.n);
   if (skippedIndex >= 0) {
-    const plaintext = open(s, decodeKey(state.skipped[skippedIndex]!.mk), ciphertext, ad);
+    const plaintext = open(s, decodeKey(state.skipped[skippedIndex]!.mk), ciphertext, aead(state, headerBytes, context));
     const skipped = state.skipped.filter((_, i) => i !== skippedIndex);
     return { plaintext, nextState: { ...state, skipped, x3dh: null } };
   }
@@ -192,7 +223,7 @@ export function ratchetDecrypt(
   next = skipMessageKeys(s, next, header.n);
   if (next.recvChain === null) throw cryptoError('decrypt_failed');
   const { chainKey, messageKey } = kdfChain(s, decodeKey(next.recvChain));
-  const plaintext = open(s, messageKey, ciphertext, ad);
+  const plaintext = open(s, messageKey, ciphertext, aead(state, headerBytes, context));
   return { plaintext, nextState: { ...next, recvChain: toBase64Url(chainKey), recvN: next.recvN + 1, x3dh: null } };
 }
 

@@ -1,9 +1,9 @@
 import { CryptoError, cryptoError } from './crypto-error.ts';
 import type { IdentityKeys } from './identity.ts';
 import type { OneTimePrekeyPair, PrekeyBundle, SignedPrekeyPair } from './prekeys.ts';
-import { initInitiatorRatchet, initResponderRatchet, ratchetDecrypt, ratchetEncrypt, type RatchetState } from './ratchet.ts';
+import { initInitiatorRatchet, initResponderRatchet, ratchetDecrypt, ratchetEncryptBehind, type RatchetState } from './ratchet.ts';
 import { initiateX3dh, respondX3dh } from './x3dh.ts';
-import { buildEnvelope, envelopePrefix, type Envelope } from '../protocol/envelope.ts';
+import { envelopePrefix, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
 
 // The sessions with one contact, as pure functions over the row that stores them: starting one
@@ -95,9 +95,9 @@ export function sealPlaintexts(row: SessionRow, plaintexts: Uint8Array[]): { env
   let state = row.current.state;
   const envelopes: Uint8Array[] = [];
   for (const plaintext of plaintexts) {
-    const prefix = envelopePrefix(state.x3dh);
-    const { message, nextState } = ratchetEncrypt(state, plaintext, prefix);
-    envelopes.push(buildEnvelope(prefix, message));
+    // An envelope is its prefix, authenticated as the message's context, then the ratchet message.
+    const { message, nextState } = ratchetEncryptBehind(state, plaintext, envelopePrefix(state.x3dh));
+    envelopes.push(message);
     state = nextState;
   }
   return { envelopes, row: { ...row, current: { ...row.current, state } } };

@@ -3,11 +3,10 @@ import type { IdentityKeys } from '../crypto/identity.ts';
 import type { PrekeyBundle } from '../crypto/prekeys.ts';
 import { openEnvelope, sealPlaintexts, startSession, withNewSession, type ResponderPrekeys } from '../crypto/session.ts';
 import { sodium } from '../crypto/sodium.ts';
-import { fromUtf8, utf8 } from '../protocol/encoding.ts';
 import { parseEnvelope, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
-import { parsePeerFrame, type PeerFrame } from '../protocol/peer-frames.ts';
+import { decodePeerFrame, encodePeerFrame, type PeerFrame } from '../protocol/peer-frames.ts';
 import { addUnknownContact, markSessionChanged } from '../storage/contacts.ts';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekey, getOneTimePrekey, getSignedPrekey } from '../storage/prekeys.ts';
@@ -60,7 +59,7 @@ export class SessionCipher {
     // Loaded before the transaction: the first load is asynchronous and would end it.
     await sodium();
     if (!(await hasSession(peer))) await this.startSession(peer);
-    const plaintexts = frames.map((f) => utf8(JSON.stringify(f)));
+    const plaintexts = frames.map(encodePeerFrame);
     return db.transaction('rw', db.sessions, async () => {
       const row = await getSession(peer);
       if (!row) throw new CryptoError('no_session', 'The session with this contact is gone.');
@@ -95,8 +94,7 @@ export class SessionCipher {
           row = opened.row;
           if (opened.usedOneTimePrekeyId !== null) await deleteOneTimePrekey(opened.usedOneTimePrekeyId);
           sessionChanged ||= opened.replacedWorkingSession;
-          const text = fromUtf8(opened.plaintext);
-          const frame = text === null ? null : parsePeerFrame(text);
+          const frame = decodePeerFrame(opened.plaintext);
           // Authentic but not a frame we know: the key is used up all the same.
           if (frame) frames.push(frame);
           else failures.push('bad_payload');

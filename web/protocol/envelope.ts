@@ -2,7 +2,7 @@ import { isPeerId, peerIdToBytes, type PeerId } from './ids.ts';
 import { concatBytes, toBase64Url } from './encoding.ts';
 
 // The end-to-end envelope: the only thing that crosses a data channel, the server relay or the
-// mailbox, so the receiver checks the same bytes whichever path they took. Version 2, a Double
+// mailbox, so the receiver checks the same bytes whichever path they took. Version 3, a Double
 // Ratchet message (web/crypto/ratchet.ts):
 //
 //   offset 0   1 byte    version (ENVELOPE_VERSION)
@@ -16,9 +16,11 @@ import { concatBytes, toBase64Url } from './encoding.ts';
 //
 // Everything before the ratchet message (the "prefix") is authenticated as associated data of
 // the message's AEAD, so a changed version, type or X3DH header fails the check. Version 1 (the
-// interim crypto_box) is gone: it and every other version byte are an error, never plaintext.
+// interim crypto_box) and version 2 (the same layout, with the AEAD key and nonce derived from
+// the message key by HKDF: see MESSAGE_NONCE in web/crypto/ratchet-kdf.ts) are gone: they and
+// every other version byte are an error, never plaintext.
 
-export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSION = 3;
 export const ENVELOPE_TYPE = { message: 1, initial: 2 } as const;
 
 const KEY_BYTES = 32;
@@ -83,5 +85,3 @@ export function envelopePrefix(initial: InitialHeader | null): Uint8Array {
   view.setUint32(4, initial.oneTimePrekeyId ?? 0);
   return concatBytes(Uint8Array.of(ENVELOPE_VERSION, ENVELOPE_TYPE.initial), identity, ephemeral, ids);
 }
-
-export const buildEnvelope = (prefix: Uint8Array, ratchetMessage: Uint8Array): Uint8Array => concatBytes(prefix, ratchetMessage);

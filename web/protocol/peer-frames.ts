@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { fromUtf8, utf8 } from './encoding.ts';
 import { isPeerId, isRandomId, type PeerId } from './ids.ts';
 import { MESSAGE_LIMITS } from './limits.ts';
 
@@ -53,4 +54,13 @@ export function parsePeerFrame(json: string): PeerFrame | null {
   }
   const result = v.safeParse(PeerFrameSchema, value);
   return result.success ? result.output : null;
+}
+
+/** A frame as the plaintext of an envelope: its JSON in UTF-8. */
+export const encodePeerFrame = (frame: PeerFrame): Uint8Array => utf8(JSON.stringify(frame));
+
+/** A decrypted plaintext as a frame; null for malformed UTF-8 or anything parsePeerFrame refuses. */
+export function decodePeerFrame(plaintext: Uint8Array): PeerFrame | null {
+  const text = fromUtf8(plaintext);
+  return text === null ? null : parsePeerFrame(text);
 }
