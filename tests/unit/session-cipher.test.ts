@@ -81,6 +81,16 @@ describe('SessionCipher.open', () => {
     expect(outcome.failures).toEqual(['decrypt_failed', 'envelope_unknown_version']);
     expect((await listMessages(alice.id)).map((m) => m.text)).toEqual(['m1']);
   });
+  it('a one-time prekey opens one session only, even when two in one batch name it', async () => {
+    const cipher = new SessionCipher(bob, noBundles);
+    // A second session of Alice's from the same bundle: the server handed out the key twice.
+    const replayRow = withNewSession(undefined, bob.id, await startSession(alice, bob.id, bundleOf(bob, bobPrekeys), 2));
+    const sealed = sealPlaintexts(replayRow, [utf8(JSON.stringify(messageFrame(2)))]);
+    const outcome = await cipher.open(alice.id, [...(await fromAlice(messageFrame(1))), ...sealed.envelopes], commitMessages);
+    expect(outcome.failures).toEqual(['unknown_one_time_prekey']);
+    expect((await listMessages(alice.id)).map((m) => m.text)).toEqual(['m1']);
+    expect(await db.prekeys.get(['one-time', bobPrekeys.oneTimePrekey.id])).toBeUndefined();
+  });
 });
 
 describe('SessionCipher.seal', () => {

@@ -46,18 +46,24 @@ const dedupe = (frames: MessagePeerFrame[]): MessagePeerFrame[] => [...new Map(f
  * Where an incoming message goes in the conversation. Normally at the end. A message that
  * arrives after a later one from the same sender (it came by a slower path, or was resent after
  * a gap) goes just before that later one, so the sender's order is kept on screen.
+ *
+ * Written as a chain of Dexie promises, not an async function: commitIncoming awaits it once per
+ * message inside its transaction, and Dexie keeps a transaction across a bounded number of
+ * native awaits only (a batch resent after a gap can hold hundreds of such messages).
  */
-async function placeIncoming(from: PeerId, seq: number, lastSortKey: string | null): Promise<string> {
-  const later = await db.messages
+function placeIncoming(from: PeerId, seq: number, lastSortKey: string | null): PromiseLike<string> {
+  return db.messages
     .where('[conversationId+direction+seq]')
     .between([from, 'in', seq + 1], [from, 'in', Infinity])
-    .first();
-  if (!later) return nextSortKey(lastSortKey);
-  const before = await db.messages
-    .where('[conversationId+sortKey]')
-    .between([from, Dexie.minKey], [from, later.sortKey], true, false)
-    .last();
-  return sortKeyBetween(before?.sortKey ?? null, later.sortKey);
+    .first()
+    .then((later) => {
+      if (!later) return nextSortKey(lastSortKey);
+      return db.messages
+        .where('[conversationId+sortKey]')
+        .between([from, Dexie.minKey], [from, later.sortKey], true, false)
+        .last()
+        .then((before) => sortKeyBetween(before?.sortKey ?? null, later.sortKey));
+    });
 }
 
 /** Marks incoming messages read locally; returns the IDs that changed (to send read receipts). */

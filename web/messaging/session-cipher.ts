@@ -9,7 +9,7 @@ import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { decodePeerFrame, encodePeerFrame, type PeerFrame } from '../protocol/peer-frames.ts';
 import { addUnknownContact, markSessionChanged } from '../storage/contacts.ts';
 import { db } from '../storage/db.ts';
-import { deleteOneTimePrekey, getOneTimePrekey, getSignedPrekey } from '../storage/prekeys.ts';
+import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
 import { getSession, hasSession, putSession } from '../storage/sessions.ts';
 
 // Peer frames in and out of end-to-end envelopes, with the sessions kept in IndexedDB. Every
@@ -82,17 +82,23 @@ export class SessionCipher {
       const frames: PeerFrame[] = [];
       const failures: string[] = [];
       let sessionChanged = false;
-      for (const bytes of envelopes) {
-        const envelope = parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes);
+      // Nothing in the loop awaits: Dexie keeps a transaction across a bounded number of native
+      // awaits only (see getPrekeys), and a batch may hold hundreds of envelopes.
+      const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
+      const prekeys = await prekeysNamedBy(parsed);
+      const usedOneTimePrekeys: number[] = [];
+      for (const envelope of parsed) {
         if (typeof envelope === 'string') {
           failures.push(envelope);
           continue;
         }
         try {
-          const prekeys = await this.prekeysFor(envelope);
-          const opened = openEnvelope(this.me, peer, row, envelope, prekeys, Date.now());
+          const opened = openEnvelope(this.me, peer, row, envelope, responderPrekeys(prekeys, envelope), Date.now());
           row = opened.row;
-          if (opened.usedOneTimePrekeyId !== null) await deleteOneTimePrekey(opened.usedOneTimePrekeyId);
+          if (opened.usedOneTimePrekeyId !== null) {
+            usedOneTimePrekeys.push(opened.usedOneTimePrekeyId);
+            prekeys.oneTime.delete(opened.usedOneTimePrekeyId); // used once, even within a batch
+          }
           sessionChanged ||= opened.replacedWorkingSession;
           const frame = decodePeerFrame(opened.plaintext);
           // Authentic but not a frame we know: the key is used up all the same.
@@ -103,20 +109,12 @@ export class SessionCipher {
           failures.push(error.code);
         }
       }
+      if (usedOneTimePrekeys.length > 0) await deleteOneTimePrekeys(usedOneTimePrekeys);
       if (row && row !== stored) await putSession(row);
       if (frames.length > 0) await addUnknownContact(peer, Date.now());
       if (sessionChanged) await markSessionChanged(peer, Date.now());
       return { frames, committed: await commit(frames), failures, sessionChanged, sessionStarted: !stored && row !== undefined };
     });
-  }
-
-  private async prekeysFor(envelope: Envelope): Promise<ResponderPrekeys> {
-    const initial = envelope.initial;
-    if (!initial) return { signed: undefined, oneTime: undefined };
-    return {
-      signed: await getSignedPrekey(initial.signedPrekeyId),
-      oneTime: initial.oneTimePrekeyId === null ? undefined : await getOneTimePrekey(initial.oneTimePrekeyId),
-    };
   }
 
   private startSession(peer: PeerId): Promise<void> {
@@ -136,4 +134,21 @@ export class SessionCipher {
       if (!(await getSession(peer))) await putSession(withNewSession(undefined, peer, session));
     });
   }
+}
+
+/** Our prekeys that the initial messages among `envelopes` name, in one read. */
+function prekeysNamedBy(envelopes: (Envelope | string)[]): Promise<PrekeysById> {
+  const headers = envelopes.flatMap((e) => (typeof e !== 'string' && e.initial ? [e.initial] : []));
+  return getPrekeys(
+    headers.map((h) => h.signedPrekeyId),
+    headers.flatMap((h) => (h.oneTimePrekeyId === null ? [] : [h.oneTimePrekeyId])),
+  );
+}
+
+function responderPrekeys(prekeys: PrekeysById, envelope: Envelope): ResponderPrekeys {
+  const { initial } = envelope;
+  return {
+    signed: initial ? prekeys.signed.get(initial.signedPrekeyId) : undefined,
+    oneTime: initial?.oneTimePrekeyId == null ? undefined : prekeys.oneTime.get(initial.oneTimePrekeyId),
+  };
 }

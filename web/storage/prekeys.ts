@@ -4,18 +4,33 @@ import type { OneTimePrekeyPair, SignedPrekeyPair } from '../crypto/prekeys.ts';
 // This device's own X3DH prekeys, private halves included. They are stored before their public
 // halves are published, so the server never hands out a key this device cannot answer.
 
-export async function getSignedPrekey(id: number): Promise<SignedPrekeyPair | undefined> {
-  const row = await db.prekeys.get(['signed', id]);
-  return row?.kind === 'signed' ? row : undefined;
+/** Prekeys by ID, as the initial messages of a batch name them. */
+export interface PrekeysById {
+  signed: Map<number, SignedPrekeyPair>;
+  oneTime: Map<number, OneTimePrekeyPair>;
 }
 
-export async function getOneTimePrekey(id: number): Promise<OneTimePrekeyPair | undefined> {
-  const row = await db.prekeys.get(['one-time', id]);
-  return row?.kind === 'one-time' ? row : undefined;
+/**
+ * The prekeys a batch of initial messages names, read in one request. One read per batch rather
+ * than per message matters inside a transaction: Dexie keeps its transaction across a bounded
+ * number of native awaits only, and a burst of first messages (each carries the X3DH header until
+ * a reply) would otherwise exceed it and let IndexedDB commit the transaction early.
+ */
+export async function getPrekeys(signedIds: number[], oneTimeIds: number[]): Promise<PrekeysById> {
+  const keys: [PrekeyRow['kind'], number][] = [
+    ...[...new Set(signedIds)].map((id) => ['signed', id] as [PrekeyRow['kind'], number]),
+    ...[...new Set(oneTimeIds)].map((id) => ['one-time', id] as [PrekeyRow['kind'], number]),
+  ];
+  const found: PrekeysById = { signed: new Map(), oneTime: new Map() };
+  for (const row of keys.length > 0 ? await db.prekeys.bulkGet(keys) : []) {
+    if (row?.kind === 'signed') found.signed.set(row.id, row);
+    else if (row?.kind === 'one-time') found.oneTime.set(row.id, row);
+  }
+  return found;
 }
 
-/** A one-time prekey is used once: deleted in the transaction that stores the session it started. */
-export const deleteOneTimePrekey = (id: number): Promise<void> => db.prekeys.delete(['one-time', id]);
+/** One-time prekeys are used once: deleted in the transaction that stores the sessions they started. */
+export const deleteOneTimePrekeys = (ids: number[]): Promise<void> => db.prekeys.bulkDelete(ids.map((id) => ['one-time', id] as const));
 
 /** The signed prekey published last (the newest), if any. */
 export async function newestSignedPrekey(): Promise<SignedPrekeyPair | undefined> {
