@@ -7,7 +7,7 @@ import { commitIncoming } from '../../web/messaging/receive.ts';
 import { SessionCipher } from '../../web/messaging/session-cipher.ts';
 import { toBase64Url, utf8 } from '../../web/protocol/encoding.ts';
 import { parseEnvelope } from '../../web/protocol/envelope.ts';
-import type { MessagePeerFrame, PeerFrame } from '../../web/protocol/peer-frames.ts';
+import { decodePeerFrames, type MessagePeerFrame, type PeerFrame } from '../../web/protocol/peer-frames.ts';
 import { db } from '../../web/storage/db.ts';
 import { listMessages } from '../../web/storage/messages.ts';
 import { storePrekeys } from '../../web/storage/prekeys.ts';
@@ -105,6 +105,25 @@ describe('SessionCipher.seal', () => {
     if (typeof parsed === 'string') throw new Error(parsed);
     const opened = await openEnvelope(carol, bob.id, undefined, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
     expect(JSON.parse(new TextDecoder().decode(opened.plaintext))).toEqual(messageFrame(1));
+  });
+
+  it('packs a burst into few envelopes when asked, and opening gives back every frame in order', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
+    const frames = Array.from({ length: 70 }, (_, i) => messageFrame(i + 1));
+    const envelopes = await cipher.seal(carol.id, frames, { pack: true });
+    expect(envelopes).toHaveLength(2); // 64 + 6 (FRAME_PACK_LIMITS.frames)
+    let carolRow: SessionRow | undefined;
+    const opened: PeerFrame[] = [];
+    for (const envelope of envelopes) {
+      const parsed = parseEnvelope(envelope, 64 * 1024);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      const result = openEnvelope(carol, bob.id, carolRow, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+      carolRow = result.row;
+      opened.push(...(decodePeerFrames(result.plaintext) ?? []));
+    }
+    expect(opened).toEqual(frames);
   });
 
   it('refuses a bundle the contact did not sign, and stores no session', async () => {

@@ -108,7 +108,8 @@ export class OutboxSender {
       const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
       for (const m of toWrite) sent.add(m.id);
       if (toWrite.length === 0) return false;
-      const envelopes = await this.seal(peer, toWrite);
+      // Packed: a burst (catching up after a reconnect, a sync's resend) costs a few envelopes.
+      const envelopes = await this.seal(peer, toWrite, { pack: true });
       if (envelopes && (await this.transport.send(peer, envelopes))) await markSent(peer, toWrite.map((m) => m.id));
       else for (const m of toWrite) sent.delete(m.id);
       return false;
@@ -135,9 +136,9 @@ export class OutboxSender {
   }
 
   /** Seals messages in the session with `peer`; null (reported) when there is no session to be had. */
-  private async seal(peer: PeerId, messages: MessageRow[]): Promise<Uint8Array[] | null> {
+  private async seal(peer: PeerId, messages: MessageRow[], options: { pack?: boolean } = {}): Promise<Uint8Array[] | null> {
     try {
-      return await this.cipher.seal(peer, messages.map(messageFrame));
+      return await this.cipher.seal(peer, messages.map(messageFrame), options);
     } catch (error) {
       this.onSealFailure(peer, error);
       return null;

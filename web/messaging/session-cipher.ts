@@ -6,7 +6,7 @@ import { sodium } from '../crypto/sodium.ts';
 import { parseEnvelope, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
-import { decodePeerFrame, encodePeerFrame, type PeerFrame } from '../protocol/peer-frames.ts';
+import { decodePeerFrames, encodePeerFrame, packPeerFrames, type PeerFrame } from '../protocol/peer-frames.ts';
 import { addUnknownContact, markSessionChanged } from '../storage/contacts.ts';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
@@ -53,13 +53,14 @@ export class SessionCipher {
    * Seals frames for `peer`, in order, starting a session from the contact's prekey bundle if
    * there is none (which needs the server; failures reject: CryptoError when the bundle does not
    * verify, another Error when there is none to be had). Resolves once the session state that
-   * made the envelopes is durably stored.
+   * made the envelopes is durably stored. One envelope per frame, or with `pack`, as few as
+   * FRAME_PACK_LIMITS allow (for a channel: the server needs one envelope per message ID).
    */
-  async seal(peer: PeerId, frames: PeerFrame[]): Promise<Uint8Array[]> {
+  async seal(peer: PeerId, frames: PeerFrame[], options: { pack?: boolean } = {}): Promise<Uint8Array[]> {
     // Loaded before the transaction: the first load is asynchronous and would end it.
     await sodium();
     if (!(await hasSession(peer))) await this.startSession(peer);
-    const plaintexts = frames.map(encodePeerFrame);
+    const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
     return db.transaction('rw', db.sessions, async () => {
       const row = await getSession(peer);
       if (!row) throw new CryptoError('no_session', 'The session with this contact is gone.');
@@ -100,9 +101,9 @@ export class SessionCipher {
             prekeys.oneTime.delete(opened.usedOneTimePrekeyId); // used once, even within a batch
           }
           sessionChanged ||= opened.replacedWorkingSession;
-          const frame = decodePeerFrame(opened.plaintext);
-          // Authentic but not a frame we know: the key is used up all the same.
-          if (frame) frames.push(frame);
+          const openedFrames = decodePeerFrames(opened.plaintext);
+          // Authentic but not frames we know: the key is used up all the same.
+          if (openedFrames) frames.push(...openedFrames);
           else failures.push('bad_payload');
         } catch (error) {
           if (!(error instanceof CryptoError)) throw error;
