@@ -98,7 +98,7 @@ describe('SessionCipher.seal', () => {
     const carol = await generateIdentityKeys();
     const carolPrekeys = await publishPrekeys(carol);
     const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
-    const [envelope] = await cipher.seal(carol.id, [messageFrame(1)]);
+    const [envelope] = (await cipher.seal(carol.id, [messageFrame(1)]))!;
     const stored = await db.sessions.get(carol.id);
     expect(stored?.current.initiator).toBe(true);
     const parsed = parseEnvelope(envelope!, 64 * 1024);
@@ -112,7 +112,7 @@ describe('SessionCipher.seal', () => {
     const carolPrekeys = await publishPrekeys(carol);
     const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
     const frames = Array.from({ length: 70 }, (_, i) => messageFrame(i + 1));
-    const envelopes = await cipher.seal(carol.id, frames, { pack: true });
+    const envelopes = (await cipher.seal(carol.id, frames, { pack: true }))!;
     expect(envelopes).toHaveLength(2); // 64 + 6 (FRAME_PACK_LIMITS.frames)
     let carolRow: SessionRow | undefined;
     const opened: PeerFrame[] = [];
@@ -124,6 +124,28 @@ describe('SessionCipher.seal', () => {
       opened.push(...(decodePeerFrames(result.plaintext) ?? []));
     }
     expect(opened).toEqual(frames);
+  });
+
+  it('without a session and told not to start one, seals nothing and fetches no bundle', async () => {
+    const carol = await generateIdentityKeys();
+    const cipher = new SessionCipher(bob, noBundles);
+    expect(await cipher.seal(carol.id, [messageFrame(1)], { start: false })).toBeNull();
+    expect(await db.sessions.get(carol.id)).toBeUndefined();
+  });
+
+  it('holds messages while a session change is unacknowledged, without using a message key', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
+    await cipher.seal(carol.id, [messageFrame(1)]);
+    const before = await db.sessions.get(carol.id);
+    await db.contacts.put({ id: carol.id, name: 'carol', nameSource: 'user', addedAt: 0, sessionChangedAt: 5 });
+    expect(await cipher.seal(carol.id, [messageFrame(2)], { holdable: true })).toBeNull();
+    expect(await db.sessions.get(carol.id)).toEqual(before);
+    // Receipts and sync are not held; neither are messages once the change is acknowledged.
+    expect(await cipher.seal(carol.id, [messageFrame(2)])).toHaveLength(1);
+    await db.contacts.update(carol.id, { sessionChangedAt: undefined });
+    expect(await cipher.seal(carol.id, [messageFrame(3)], { holdable: true })).toHaveLength(1);
   });
 
   it('refuses a bundle the contact did not sign, and stores no session', async () => {

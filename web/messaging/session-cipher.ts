@@ -7,10 +7,10 @@ import { parseEnvelope, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { decodePeerFrames, encodePeerFrame, packPeerFrames, type PeerFrame } from '../protocol/peer-frames.ts';
-import { addUnknownContact, markSessionChanged } from '../storage/contacts.ts';
+import { addUnknownContact, markSessionChanged, sendingHeld } from '../storage/contacts.ts';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
-import { getSession, hasSession, putSession } from '../storage/sessions.ts';
+import { getSession, putSession } from '../storage/sessions.ts';
 
 // Peer frames in and out of end-to-end envelopes, with the sessions kept in IndexedDB. Every
 // session change is stored in the transaction that made it: a sealed envelope leaves only after
@@ -22,6 +22,18 @@ export interface BundleSource {
   /** The contact's prekey bundle from the server (unverified: the server may lie). */
   fetchBundle(peer: PeerId): Promise<PrekeyBundle>;
 }
+
+export interface SealOptions {
+  /** Pack frames into as few envelopes as FRAME_PACK_LIMITS allow (a channel only). */
+  pack?: boolean;
+  /** Start a session if there is none (default); without one, seal resolves null. */
+  start?: boolean;
+  /** Resolve null while sending is held until the user acknowledges a session change. */
+  holdable?: boolean;
+}
+
+/** sealStored found no session to seal in. */
+const NO_SESSION = Symbol('no session');
 
 export interface OpenOutcome<T> {
   /** Frames that opened, in arrival order. */
@@ -45,25 +57,40 @@ export class SessionCipher {
     private readonly bundles: BundleSource,
   ) {}
 
-  hasSession(peer: PeerId): Promise<boolean> {
-    return hasSession(peer);
+  /**
+   * Seals frames for `peer`, in order, and resolves once the session state that made the
+   * envelopes is durably stored. One envelope per frame, or with `pack`, as few as
+   * FRAME_PACK_LIMITS allow (for a channel: the server needs one envelope per message ID).
+   *
+   * Without a session, one is started from the contact's prekey bundle (which needs the server;
+   * failures reject: CryptoError when the bundle does not verify, another Error when there is none
+   * to be had), unless `start` is false: then it resolves null. With `holdable` (messages, as
+   * opposed to receipts and sync) it also resolves null while sending to the contact is held
+   * until the user acknowledges a session change.
+   */
+  async seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
+    // Loaded before the transaction: the first load is asynchronous and would end it.
+    await sodium();
+    const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
+    const sealed = await this.sealStored(peer, plaintexts, options.holdable === true);
+    if (sealed !== NO_SESSION) return sealed;
+    if (options.start === false) return null;
+    await this.startSession(peer);
+    const again = await this.sealStored(peer, plaintexts, options.holdable === true);
+    if (again === NO_SESSION) throw new CryptoError('no_session', 'The session with this contact is gone.');
+    return again;
   }
 
   /**
-   * Seals frames for `peer`, in order, starting a session from the contact's prekey bundle if
-   * there is none (which needs the server; failures reject: CryptoError when the bundle does not
-   * verify, another Error when there is none to be had). Resolves once the session state that
-   * made the envelopes is durably stored. One envelope per frame, or with `pack`, as few as
-   * FRAME_PACK_LIMITS allow (for a channel: the server needs one envelope per message ID).
+   * One transaction that reads what sealing depends on at once (the session, and whether sending
+   * is held) and stores the advanced session: the first message after a pause waits for one
+   * round trip to the database and one commit, not three.
    */
-  async seal(peer: PeerId, frames: PeerFrame[], options: { pack?: boolean } = {}): Promise<Uint8Array[]> {
-    // Loaded before the transaction: the first load is asynchronous and would end it.
-    await sodium();
-    if (!(await hasSession(peer))) await this.startSession(peer);
-    const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
-    return db.transaction('rw', db.sessions, async () => {
-      const row = await getSession(peer);
-      if (!row) throw new CryptoError('no_session', 'The session with this contact is gone.');
+  private sealStored(peer: PeerId, plaintexts: Uint8Array[], holdable: boolean): Promise<Uint8Array[] | null | typeof NO_SESSION> {
+    return db.transaction('rw', db.sessions, db.contacts, async () => {
+      const [row, held] = await Promise.all([getSession(peer), holdable ? sendingHeld(peer) : false]);
+      if (held) return null;
+      if (!row) return NO_SESSION;
       const sealed = sealPlaintexts(row, plaintexts);
       await putSession(sealed.row);
       return sealed.envelopes;
@@ -78,15 +105,16 @@ export class SessionCipher {
   async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[]) => Promise<T>): Promise<OpenOutcome<T>> {
     await sodium();
     return db.transaction('rw', [db.sessions, db.prekeys, db.contacts, db.messages, db.conversations], async () => {
-      const stored = await getSession(peer);
+      const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
+      // Requests issued together, here and below: each await on the database is a round trip to
+      // the browser's storage process, and the first message after a pause waits for all of them.
+      const [stored, prekeys] = await Promise.all([getSession(peer), prekeysNamedBy(parsed)]);
       let row = stored;
       const frames: PeerFrame[] = [];
       const failures: string[] = [];
       let sessionChanged = false;
       // Nothing in the loop awaits: Dexie keeps a transaction across a bounded number of native
       // awaits only (see getPrekeys), and a batch may hold hundreds of envelopes.
-      const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
-      const prekeys = await prekeysNamedBy(parsed);
       const usedOneTimePrekeys: number[] = [];
       for (const envelope of parsed) {
         if (typeof envelope === 'string') {
@@ -110,11 +138,15 @@ export class SessionCipher {
           failures.push(error.code);
         }
       }
-      if (usedOneTimePrekeys.length > 0) await deleteOneTimePrekeys(usedOneTimePrekeys);
-      if (row && row !== stored) await putSession(row);
-      if (frames.length > 0) await addUnknownContact(peer, Date.now());
-      if (sessionChanged) await markSessionChanged(peer, Date.now());
-      return { frames, committed: await commit(frames), failures, sessionChanged, sessionStarted: !stored && row !== undefined };
+      const now = Date.now();
+      const [committed] = await Promise.all([
+        commit(frames),
+        usedOneTimePrekeys.length > 0 && deleteOneTimePrekeys(usedOneTimePrekeys),
+        row && row !== stored && putSession(row),
+        frames.length > 0 && addUnknownContact(peer, now),
+        sessionChanged && markSessionChanged(peer, now),
+      ]);
+      return { frames, committed, failures, sessionChanged, sessionStarted: !stored && row !== undefined };
     });
   }
 
