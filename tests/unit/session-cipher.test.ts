@@ -126,6 +126,34 @@ describe('SessionCipher.seal', () => {
     expect(opened).toEqual(frames);
   });
 
+  it('seals in call order with one bundle fetch, even when a send comes while the session is being started', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    let fetches = 0;
+    let release!: () => void;
+    const fetched = new Promise<void>((resolve) => (release = resolve));
+    const cipher = new SessionCipher(bob, {
+      fetchBundle: async () => {
+        fetches += 1;
+        await fetched;
+        return bundleOf(carol, carolPrekeys);
+      },
+    });
+    const first = cipher.seal(carol.id, [messageFrame(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = cipher.seal(carol.id, [messageFrame(2)]);
+    release();
+    const [[firstEnvelope], [secondEnvelope]] = [(await first)!, (await second)!];
+    expect(fetches).toBe(1);
+    // Carol opens the first envelope first: it is message 0 of the chain, so no key is skipped.
+    const parsed = parseEnvelope(firstEnvelope!, 64 * 1024);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const opened = openEnvelope(carol, bob.id, undefined, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+    expect(JSON.parse(new TextDecoder().decode(opened.plaintext))).toEqual(messageFrame(1));
+    expect(opened.row.current.state.skipped).toEqual([]);
+    expect(secondEnvelope).toBeDefined();
+  });
+
   it('without a session and told not to start one, seals nothing and fetches no bundle', async () => {
     const carol = await generateIdentityKeys();
     const cipher = new SessionCipher(bob, noBundles);

@@ -49,8 +49,8 @@ export interface OpenOutcome<T> {
 }
 
 export class SessionCipher {
-  /** Sessions being started per contact, so concurrent sends fetch one bundle, not several. */
-  private readonly starting = new Map<PeerId, Promise<void>>();
+  /** The last seal asked for per contact (settled either way), which the next one waits for. */
+  private readonly sealing = new Map<PeerId, Promise<void>>();
 
   constructor(
     private readonly me: IdentityKeys,
@@ -68,14 +68,27 @@ export class SessionCipher {
    * opposed to receipts and sync) it also resolves null while sending to the contact is held
    * until the user acknowledges a session change.
    */
-  async seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
+  seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
+    // One at a time per contact, in call order: envelopes leave in the order they were asked for
+    // (a message sealed while the session is being started must not overtake an earlier one).
+    const sealed = (this.sealing.get(peer) ?? Promise.resolve()).then(() => this.sealInOrder(peer, frames, options));
+    const tail = sealed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sealing.set(peer, tail);
+    void tail.then(() => this.sealing.get(peer) === tail && this.sealing.delete(peer));
+    return sealed;
+  }
+
+  private async sealInOrder(peer: PeerId, frames: PeerFrame[], options: SealOptions): Promise<Uint8Array[] | null> {
     // Loaded before the transaction: the first load is asynchronous and would end it.
     await sodium();
     const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
     const sealed = await this.sealStored(peer, plaintexts, options.holdable === true);
     if (sealed !== NO_SESSION) return sealed;
     if (options.start === false) return null;
-    await this.startSession(peer);
+    await this.startFromBundle(peer);
     const again = await this.sealStored(peer, plaintexts, options.holdable === true);
     if (again === NO_SESSION) throw new CryptoError('no_session', 'The session with this contact is gone.');
     return again;
@@ -150,16 +163,8 @@ export class SessionCipher {
     });
   }
 
-  private startSession(peer: PeerId): Promise<void> {
-    let pending = this.starting.get(peer);
-    if (!pending) {
-      pending = this.fetchAndStart(peer).finally(() => this.starting.delete(peer));
-      this.starting.set(peer, pending);
-    }
-    return pending;
-  }
-
-  private async fetchAndStart(peer: PeerId): Promise<void> {
+  /** Seals are serialized per contact, so concurrent sends fetch one bundle, not several. */
+  private async startFromBundle(peer: PeerId): Promise<void> {
     const bundle = await this.bundles.fetchBundle(peer);
     const session = await startSession(this.me, peer, bundle, Date.now());
     await db.transaction('rw', db.sessions, async () => {
