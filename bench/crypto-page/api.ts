@@ -8,8 +8,9 @@ export interface FloodSpec {
    */
   encrypted: boolean;
   /**
-   * Frames per write. 1 is the product: one envelope per frame. More joins that many frames
-   * with newlines into one write (and one envelope): a protocol change being weighed, not the product.
+   * Frames per write (and per envelope). Several are packed as the product packs a burst for a
+   * channel (packPeerFrames: a JSON array); one is a frame alone, as the product sends each
+   * message through the server.
    */
   batch: number;
   /** Frames to send. */

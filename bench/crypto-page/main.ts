@@ -2,11 +2,11 @@ import { generateIdentityKeys, type IdentityKeys } from '../../web/crypto/identi
 import type { PrekeyBundle } from '../../web/crypto/prekeys.ts';
 import { randomId } from '../../web/crypto/random.ts';
 import { openEnvelope, sealPlaintexts, startSession, withNewSession, type ResponderPrekeys, type SessionRow } from '../../web/crypto/session.ts';
-import { concatBytes, fromBase64Url, toBase64Url } from '../../web/protocol/encoding.ts';
+import { fromBase64Url, toBase64Url } from '../../web/protocol/encoding.ts';
 import { parseEnvelope } from '../../web/protocol/envelope.ts';
 import type { PeerId } from '../../web/protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../../web/protocol/limits.ts';
-import { decodePeerFrame, encodePeerFrame, type MessagePeerFrame, type PeerFrame } from '../../web/protocol/peer-frames.ts';
+import { decodePeerFrames, encodePeerFrame, packPeerFrames, type MessagePeerFrame, type PeerFrame } from '../../web/protocol/peer-frames.ts';
 import { bundleOf, publishPrekeys, type PublishedPrekeys } from '../../tests/fixtures/sessions.ts';
 import type { CryptoBenchPage, CryptoBenchWindow, FloodSpec, PerOp } from './api.ts';
 
@@ -24,7 +24,6 @@ import type { CryptoBenchPage, CryptoBenchWindow, FloodSpec, PerOp } from './api
 const HIGH_WATER = 64 * 1024;
 const LOW_WATER = 64 * 1024;
 const NO_PREKEYS: ResponderPrekeys = { signed: undefined, oneTime: undefined };
-const NEWLINE = Uint8Array.of(0x0a);
 const FILLER = 'The quick brown fox jumps over the lazy dog, then naps in the sun. ';
 
 /** Wall clock with sub-millisecond precision; one process's clock times each flood. */
@@ -56,36 +55,28 @@ function open(bytes: Uint8Array): Uint8Array {
   return opened.plaintext;
 }
 
-/** Frames (JSON, newline-separated: JSON.stringify never writes a raw newline) as one plaintext. */
-const joinFrames = (frames: PeerFrame[]): Uint8Array =>
-  concatBytes(...frames.flatMap((frame, i) => (i === 0 ? [encodePeerFrame(frame)] : [NEWLINE, encodePeerFrame(frame)])));
-
-function splitFrames(plaintext: Uint8Array): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let start = 0;
-  for (let end = plaintext.indexOf(0x0a); end >= 0; start = end + 1, end = plaintext.indexOf(0x0a, start)) {
-    parts.push(plaintext.subarray(start, end));
-  }
-  parts.push(plaintext.subarray(start));
-  return parts;
+/** Frames as one plaintext, packed as the product packs them for a channel (packPeerFrames). */
+function packed(frames: PeerFrame[]): Uint8Array {
+  if (frames.length === 1) return encodePeerFrame(frames[0]!);
+  const [plaintext, ...more] = packPeerFrames(frames);
+  if (more.length > 0) throw new Error(`crypto bench: ${frames.length} frames do not fit one pack`);
+  return plaintext!;
 }
 
-const decodeOrThrow = (plaintext: Uint8Array): PeerFrame => {
-  const frame = decodePeerFrame(plaintext);
-  if (!frame) throw new Error('a frame did not decode');
-  return frame;
-};
+function unpacked(plaintext: Uint8Array): PeerFrame[] {
+  const frames = decodePeerFrames(plaintext);
+  if (!frames) throw new Error('a write did not decode');
+  return frames;
+}
 
-/** What one write carries, from the frames it holds. A single frame is encoded as the product does. */
-function encoder({ encrypted, batch }: FloodSpec): (frames: PeerFrame[]) => Uint8Array {
-  const join = batch === 1 ? (frames: PeerFrame[]) => encodePeerFrame(frames[0]!) : joinFrames;
-  return encrypted ? (frames) => seal(join(frames)) : join;
+/** What one write carries, from the frames it holds, encoded as the product does. */
+function encoder({ encrypted }: FloodSpec): (frames: PeerFrame[]) => Uint8Array {
+  return encrypted ? (frames) => seal(packed(frames)) : packed;
 }
 
 /** The frames in one write, decoded and validated as SessionCipher.open does. */
-function decoder({ encrypted, batch }: FloodSpec): (bytes: Uint8Array) => PeerFrame[] {
-  const split = batch === 1 ? (plaintext: Uint8Array) => [decodeOrThrow(plaintext)] : (plaintext: Uint8Array) => splitFrames(plaintext).map(decodeOrThrow);
-  return encrypted ? (bytes) => split(open(bytes)) : split;
+function decoder({ encrypted }: FloodSpec): (bytes: Uint8Array) => PeerFrame[] {
+  return encrypted ? (bytes) => unpacked(open(bytes)) : unpacked;
 }
 
 /** Message frames with sequence numbers from 1, as a composer makes them; built before any timing. */
@@ -208,12 +199,12 @@ const api: CryptoBenchPage = {
     const prekeys = need(myPrekeys, 'prekeys');
     const opened = openEnvelope(need(me, 'identity'), contact, undefined, envelope, { signed: prekeys.signedPrekey, oneTime: prekeys.oneTimePrekey }, Date.now());
     row = opened.row;
-    decodeOrThrow(opened.plaintext);
+    unpacked(opened.plaintext);
     return toBase64Url(seal(encodePeerFrame({ t: 'profile', name: 'Bob' })));
   },
 
   confirmSession(reply) {
-    decodeOrThrow(open(fromBase64Url(reply)!));
+    unpacked(open(fromBase64Url(reply)!));
     if (need(row, 'session').current.state.x3dh !== null) throw new Error('the session is still unconfirmed after a reply');
   },
 
@@ -271,9 +262,11 @@ const api: CryptoBenchPage = {
     let wireBytes = 0;
     const startedAt = clock();
     for (const frames of writes) {
+      // Encoded (and sealed) before waiting for the channel, so that it is ready the moment the
+      // channel drains: the product's outbox likewise seals a burst before the transport writes it.
+      const bytes = encode(frames);
       if (ch.bufferedAmount > HIGH_WATER) await drained(ch);
       if (ch.readyState !== 'open') throw new Error('channel closed during the flood');
-      const bytes = encode(frames);
       ch.send(bytes as Uint8Array<ArrayBuffer>); // never a SharedArrayBuffer: made here or by libsodium
       wireBytes += bytes.length;
     }

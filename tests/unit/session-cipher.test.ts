@@ -7,7 +7,7 @@ import { commitIncoming } from '../../web/messaging/receive.ts';
 import { SessionCipher } from '../../web/messaging/session-cipher.ts';
 import { toBase64Url, utf8 } from '../../web/protocol/encoding.ts';
 import { parseEnvelope } from '../../web/protocol/envelope.ts';
-import type { MessagePeerFrame, PeerFrame } from '../../web/protocol/peer-frames.ts';
+import { decodePeerFrames, type MessagePeerFrame, type PeerFrame } from '../../web/protocol/peer-frames.ts';
 import { db } from '../../web/storage/db.ts';
 import { listMessages } from '../../web/storage/messages.ts';
 import { storePrekeys } from '../../web/storage/prekeys.ts';
@@ -98,13 +98,82 @@ describe('SessionCipher.seal', () => {
     const carol = await generateIdentityKeys();
     const carolPrekeys = await publishPrekeys(carol);
     const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
-    const [envelope] = await cipher.seal(carol.id, [messageFrame(1)]);
+    const [envelope] = (await cipher.seal(carol.id, [messageFrame(1)]))!;
     const stored = await db.sessions.get(carol.id);
     expect(stored?.current.initiator).toBe(true);
     const parsed = parseEnvelope(envelope!, 64 * 1024);
     if (typeof parsed === 'string') throw new Error(parsed);
     const opened = await openEnvelope(carol, bob.id, undefined, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
     expect(JSON.parse(new TextDecoder().decode(opened.plaintext))).toEqual(messageFrame(1));
+  });
+
+  it('packs a burst into few envelopes when asked, and opening gives back every frame in order', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
+    const frames = Array.from({ length: 70 }, (_, i) => messageFrame(i + 1));
+    const envelopes = (await cipher.seal(carol.id, frames, { pack: true }))!;
+    expect(envelopes).toHaveLength(2); // 64 + 6 (FRAME_PACK_LIMITS.frames)
+    let carolRow: SessionRow | undefined;
+    const opened: PeerFrame[] = [];
+    for (const envelope of envelopes) {
+      const parsed = parseEnvelope(envelope, 64 * 1024);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      const result = openEnvelope(carol, bob.id, carolRow, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+      carolRow = result.row;
+      opened.push(...(decodePeerFrames(result.plaintext) ?? []));
+    }
+    expect(opened).toEqual(frames);
+  });
+
+  it('seals in call order with one bundle fetch, even when a send comes while the session is being started', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    let fetches = 0;
+    let release!: () => void;
+    const fetched = new Promise<void>((resolve) => (release = resolve));
+    const cipher = new SessionCipher(bob, {
+      fetchBundle: async () => {
+        fetches += 1;
+        await fetched;
+        return bundleOf(carol, carolPrekeys);
+      },
+    });
+    const first = cipher.seal(carol.id, [messageFrame(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = cipher.seal(carol.id, [messageFrame(2)]);
+    release();
+    const [[firstEnvelope], [secondEnvelope]] = [(await first)!, (await second)!];
+    expect(fetches).toBe(1);
+    // Carol opens the first envelope first: it is message 0 of the chain, so no key is skipped.
+    const parsed = parseEnvelope(firstEnvelope!, 64 * 1024);
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const opened = openEnvelope(carol, bob.id, undefined, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+    expect(JSON.parse(new TextDecoder().decode(opened.plaintext))).toEqual(messageFrame(1));
+    expect(opened.row.current.state.skipped).toEqual([]);
+    expect(secondEnvelope).toBeDefined();
+  });
+
+  it('without a session and told not to start one, seals nothing and fetches no bundle', async () => {
+    const carol = await generateIdentityKeys();
+    const cipher = new SessionCipher(bob, noBundles);
+    expect(await cipher.seal(carol.id, [messageFrame(1)], { start: false })).toBeNull();
+    expect(await db.sessions.get(carol.id)).toBeUndefined();
+  });
+
+  it('holds messages while a session change is unacknowledged, without using a message key', async () => {
+    const carol = await generateIdentityKeys();
+    const carolPrekeys = await publishPrekeys(carol);
+    const cipher = new SessionCipher(bob, { fetchBundle: async () => bundleOf(carol, carolPrekeys) });
+    await cipher.seal(carol.id, [messageFrame(1)]);
+    const before = await db.sessions.get(carol.id);
+    await db.contacts.put({ id: carol.id, name: 'carol', nameSource: 'user', addedAt: 0, sessionChangedAt: 5 });
+    expect(await cipher.seal(carol.id, [messageFrame(2)], { holdable: true })).toBeNull();
+    expect(await db.sessions.get(carol.id)).toEqual(before);
+    // Receipts and sync are not held; neither are messages once the change is acknowledged.
+    expect(await cipher.seal(carol.id, [messageFrame(2)])).toHaveLength(1);
+    await db.contacts.update(carol.id, { sessionChangedAt: undefined });
+    expect(await cipher.seal(carol.id, [messageFrame(3)], { holdable: true })).toHaveLength(1);
   });
 
   it('refuses a bundle the contact did not sign, and stores no session', async () => {

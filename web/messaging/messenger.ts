@@ -222,15 +222,14 @@ export class Messenger {
    * other do not both start one.
    */
   private async sendControl(peer: PeerId, frames: PeerFrame[], startSession = false): Promise<void> {
-    if (!startSession && !(await this.ctx.cipher.hasSession(peer))) return;
-    let envelopes: Uint8Array[];
+    let envelopes: Uint8Array[] | null;
     try {
-      envelopes = await this.ctx.cipher.seal(peer, frames);
+      envelopes = await this.ctx.cipher.seal(peer, frames, { start: startSession });
     } catch (error) {
       this.sealFailed(peer, error);
       return;
     }
-    await this.ctx.transport.sendOnce(peer, envelopes);
+    if (envelopes) await this.ctx.transport.sendOnce(peer, envelopes);
   }
 
   /** No session could be started with `peer`; a bundle that failed its checks is an attack. */

@@ -4,7 +4,6 @@ import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { MessageRow, OutboxRow } from '../storage/db.ts';
-import { sendingHeld } from '../storage/contacts.ts';
 import { newOutboxRow, outboxRows, pendingFor } from '../storage/outbox.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import type { SessionCipher } from './session-cipher.ts';
@@ -100,16 +99,15 @@ export class OutboxSender {
    * Resolves true when entries were postponed (and the next drain scheduled accordingly).
    */
   private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<boolean> {
-    // Held while the user has not acknowledged that the contact's session changed.
-    if (await sendingHeld(peer)) return false;
     const sent = this.sentOnLink.get(peer);
     if (sent && this.transport.isOpen(peer)) {
       // Claimed before the write, so a concurrent dispatch cannot write the same message twice.
       const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
       for (const m of toWrite) sent.add(m.id);
       if (toWrite.length === 0) return false;
-      const envelopes = await this.seal(peer, toWrite);
-      if (envelopes && (await this.transport.send(peer, envelopes))) await markSent(peer, toWrite.map((m) => m.id));
+      // Packed: a burst (catching up after a reconnect, a sync's resend) costs a few envelopes.
+      const envelopes = await this.seal(peer, toWrite, true);
+      if (Array.isArray(envelopes) && (await this.transport.send(peer, envelopes))) await markSent(peer, toWrite.map((m) => m.id));
       else for (const m of toWrite) sent.delete(m.id);
       return false;
     }
@@ -119,12 +117,12 @@ export class OutboxSender {
     const due = live.filter(({ row }) => row.nextAttemptAt <= now && !this.inFlight.has(row.id)).slice(0, Math.max(slots, 0));
     if (due.length === 0) return false;
     for (const { row } of due) this.inFlight.set(row.id, { peer, since: now });
-    const envelopes = await this.seal(peer, due.map((p) => p.message));
+    const envelopes = await this.seal(peer, due.map((p) => p.message), false);
     for (const [i, { row }] of due.entries()) {
-      const envelope = envelopes?.[i];
+      const envelope = Array.isArray(envelopes) ? envelopes[i] : undefined;
       if (!envelope || !this.transport.sendViaServer(peer, row.id, envelope)) this.inFlight.delete(row.id);
     }
-    if (!envelopes) {
+    if (envelopes === 'failed') {
       // No session could be started: try again after the usual backoff.
       for (const { row } of due) await recordRetryLater(peer, row.id);
       const rows = await outboxRows(peer);
@@ -134,13 +132,17 @@ export class OutboxSender {
     return false;
   }
 
-  /** Seals messages in the session with `peer`; null (reported) when there is no session to be had. */
-  private async seal(peer: PeerId, messages: MessageRow[]): Promise<Uint8Array[] | null> {
+  /**
+   * Seals messages in the session with `peer`: 'held' while the user has not acknowledged that
+   * the contact's session changed (acknowledging it looks again), 'failed' (reported) when there
+   * is no session to be had.
+   */
+  private async seal(peer: PeerId, messages: MessageRow[], pack: boolean): Promise<Uint8Array[] | 'held' | 'failed'> {
     try {
-      return await this.cipher.seal(peer, messages.map(messageFrame));
+      return (await this.cipher.seal(peer, messages.map(messageFrame), { pack, holdable: true })) ?? 'held';
     } catch (error) {
       this.onSealFailure(peer, error);
-      return null;
+      return 'failed';
     }
   }
 

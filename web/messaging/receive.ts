@@ -23,11 +23,17 @@ export async function commitIncoming(
     ]);
     let conversation = stored ?? emptyConversation(from);
     const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
+    const newestRows: MessageRow[] = [];
     for (const f of fresh) {
-      // Usually the newest from this sender: it goes at the end without looking anything up.
+      // Usually the newest from this sender: it goes at the end without looking anything up, and
+      // all such rows are written with the conversation in one request at the end. One that
+      // arrives late is placed (and stored) at once, so that placing the next one sees it; the
+      // batch is in seq order, so none of the newest is needed for that.
       const newest = f.seq > Math.max(conversation.peerSeq, ...conversation.peerSeqAhead);
       const sortKey = newest ? nextSortKey(conversation.lastSortKey) : await placeIncoming(from, f.seq, conversation.lastSortKey);
-      await db.messages.add({ conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' });
+      const row: MessageRow = { conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' };
+      if (newest) newestRows.push(row);
+      else await db.messages.add(row);
       conversation = {
         ...conversation,
         ...recordPeerSeq(conversation, f.seq),
@@ -35,7 +41,7 @@ export async function commitIncoming(
         unread: conversation.unread + 1,
       };
     }
-    if (fresh.length > 0) await db.conversations.put(conversation);
+    if (fresh.length > 0) await Promise.all([db.messages.bulkAdd(newestRows), db.conversations.put(conversation)]);
     return { ids: frames.map((f) => f.id), added: fresh.length, conversation };
   });
 }

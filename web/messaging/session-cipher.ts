@@ -6,11 +6,11 @@ import { sodium } from '../crypto/sodium.ts';
 import { parseEnvelope, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
-import { decodePeerFrame, encodePeerFrame, type PeerFrame } from '../protocol/peer-frames.ts';
-import { addUnknownContact, markSessionChanged } from '../storage/contacts.ts';
+import { decodePeerFrames, encodePeerFrame, packPeerFrames, type PeerFrame } from '../protocol/peer-frames.ts';
+import { addUnknownContact, markSessionChanged, sendingHeld } from '../storage/contacts.ts';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
-import { getSession, hasSession, putSession } from '../storage/sessions.ts';
+import { getSession, putSession } from '../storage/sessions.ts';
 
 // Peer frames in and out of end-to-end envelopes, with the sessions kept in IndexedDB. Every
 // session change is stored in the transaction that made it: a sealed envelope leaves only after
@@ -22,6 +22,18 @@ export interface BundleSource {
   /** The contact's prekey bundle from the server (unverified: the server may lie). */
   fetchBundle(peer: PeerId): Promise<PrekeyBundle>;
 }
+
+export interface SealOptions {
+  /** Pack frames into as few envelopes as FRAME_PACK_LIMITS allow (a channel only). */
+  pack?: boolean;
+  /** Start a session if there is none (default); without one, seal resolves null. */
+  start?: boolean;
+  /** Resolve null while sending is held until the user acknowledges a session change. */
+  holdable?: boolean;
+}
+
+/** sealStored found no session to seal in. */
+const NO_SESSION = Symbol('no session');
 
 export interface OpenOutcome<T> {
   /** Frames that opened, in arrival order. */
@@ -37,32 +49,61 @@ export interface OpenOutcome<T> {
 }
 
 export class SessionCipher {
-  /** Sessions being started per contact, so concurrent sends fetch one bundle, not several. */
-  private readonly starting = new Map<PeerId, Promise<void>>();
+  /** The last seal asked for per contact (settled either way), which the next one waits for. */
+  private readonly sealing = new Map<PeerId, Promise<void>>();
 
   constructor(
     private readonly me: IdentityKeys,
     private readonly bundles: BundleSource,
   ) {}
 
-  hasSession(peer: PeerId): Promise<boolean> {
-    return hasSession(peer);
+  /**
+   * Seals frames for `peer`, in order, and resolves once the session state that made the
+   * envelopes is durably stored. One envelope per frame, or with `pack`, as few as
+   * FRAME_PACK_LIMITS allow (for a channel: the server needs one envelope per message ID).
+   *
+   * Without a session, one is started from the contact's prekey bundle (which needs the server;
+   * failures reject: CryptoError when the bundle does not verify, another Error when there is none
+   * to be had), unless `start` is false: then it resolves null. With `holdable` (messages, as
+   * opposed to receipts and sync) it also resolves null while sending to the contact is held
+   * until the user acknowledges a session change.
+   */
+  seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
+    // One at a time per contact, in call order: envelopes leave in the order they were asked for
+    // (a message sealed while the session is being started must not overtake an earlier one).
+    const sealed = (this.sealing.get(peer) ?? Promise.resolve()).then(() => this.sealInOrder(peer, frames, options));
+    const tail = sealed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sealing.set(peer, tail);
+    void tail.then(() => this.sealing.get(peer) === tail && this.sealing.delete(peer));
+    return sealed;
+  }
+
+  private async sealInOrder(peer: PeerId, frames: PeerFrame[], options: SealOptions): Promise<Uint8Array[] | null> {
+    // Loaded before the transaction: the first load is asynchronous and would end it.
+    await sodium();
+    const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
+    const sealed = await this.sealStored(peer, plaintexts, options.holdable === true);
+    if (sealed !== NO_SESSION) return sealed;
+    if (options.start === false) return null;
+    await this.startFromBundle(peer);
+    const again = await this.sealStored(peer, plaintexts, options.holdable === true);
+    if (again === NO_SESSION) throw new CryptoError('no_session', 'The session with this contact is gone.');
+    return again;
   }
 
   /**
-   * Seals frames for `peer`, in order, starting a session from the contact's prekey bundle if
-   * there is none (which needs the server; failures reject: CryptoError when the bundle does not
-   * verify, another Error when there is none to be had). Resolves once the session state that
-   * made the envelopes is durably stored.
+   * One transaction that reads what sealing depends on at once (the session, and whether sending
+   * is held) and stores the advanced session: the first message after a pause waits for one
+   * round trip to the database and one commit, not three.
    */
-  async seal(peer: PeerId, frames: PeerFrame[]): Promise<Uint8Array[]> {
-    // Loaded before the transaction: the first load is asynchronous and would end it.
-    await sodium();
-    if (!(await hasSession(peer))) await this.startSession(peer);
-    const plaintexts = frames.map(encodePeerFrame);
-    return db.transaction('rw', db.sessions, async () => {
-      const row = await getSession(peer);
-      if (!row) throw new CryptoError('no_session', 'The session with this contact is gone.');
+  private sealStored(peer: PeerId, plaintexts: Uint8Array[], holdable: boolean): Promise<Uint8Array[] | null | typeof NO_SESSION> {
+    return db.transaction('rw', db.sessions, db.contacts, async () => {
+      const [row, held] = await Promise.all([getSession(peer), holdable ? sendingHeld(peer) : false]);
+      if (held) return null;
+      if (!row) return NO_SESSION;
       const sealed = sealPlaintexts(row, plaintexts);
       await putSession(sealed.row);
       return sealed.envelopes;
@@ -77,15 +118,16 @@ export class SessionCipher {
   async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[]) => Promise<T>): Promise<OpenOutcome<T>> {
     await sodium();
     return db.transaction('rw', [db.sessions, db.prekeys, db.contacts, db.messages, db.conversations], async () => {
-      const stored = await getSession(peer);
+      const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
+      // Requests issued together, here and below: each await on the database is a round trip to
+      // the browser's storage process, and the first message after a pause waits for all of them.
+      const [stored, prekeys] = await Promise.all([getSession(peer), prekeysNamedBy(parsed)]);
       let row = stored;
       const frames: PeerFrame[] = [];
       const failures: string[] = [];
       let sessionChanged = false;
       // Nothing in the loop awaits: Dexie keeps a transaction across a bounded number of native
       // awaits only (see getPrekeys), and a batch may hold hundreds of envelopes.
-      const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
-      const prekeys = await prekeysNamedBy(parsed);
       const usedOneTimePrekeys: number[] = [];
       for (const envelope of parsed) {
         if (typeof envelope === 'string') {
@@ -100,33 +142,29 @@ export class SessionCipher {
             prekeys.oneTime.delete(opened.usedOneTimePrekeyId); // used once, even within a batch
           }
           sessionChanged ||= opened.replacedWorkingSession;
-          const frame = decodePeerFrame(opened.plaintext);
-          // Authentic but not a frame we know: the key is used up all the same.
-          if (frame) frames.push(frame);
+          const openedFrames = decodePeerFrames(opened.plaintext);
+          // Authentic but not frames we know: the key is used up all the same.
+          if (openedFrames) frames.push(...openedFrames);
           else failures.push('bad_payload');
         } catch (error) {
           if (!(error instanceof CryptoError)) throw error;
           failures.push(error.code);
         }
       }
-      if (usedOneTimePrekeys.length > 0) await deleteOneTimePrekeys(usedOneTimePrekeys);
-      if (row && row !== stored) await putSession(row);
-      if (frames.length > 0) await addUnknownContact(peer, Date.now());
-      if (sessionChanged) await markSessionChanged(peer, Date.now());
-      return { frames, committed: await commit(frames), failures, sessionChanged, sessionStarted: !stored && row !== undefined };
+      const now = Date.now();
+      const [committed] = await Promise.all([
+        commit(frames),
+        usedOneTimePrekeys.length > 0 && deleteOneTimePrekeys(usedOneTimePrekeys),
+        row && row !== stored && putSession(row),
+        frames.length > 0 && addUnknownContact(peer, now),
+        sessionChanged && markSessionChanged(peer, now),
+      ]);
+      return { frames, committed, failures, sessionChanged, sessionStarted: !stored && row !== undefined };
     });
   }
 
-  private startSession(peer: PeerId): Promise<void> {
-    let pending = this.starting.get(peer);
-    if (!pending) {
-      pending = this.fetchAndStart(peer).finally(() => this.starting.delete(peer));
-      this.starting.set(peer, pending);
-    }
-    return pending;
-  }
-
-  private async fetchAndStart(peer: PeerId): Promise<void> {
+  /** Seals are serialized per contact, so concurrent sends fetch one bundle, not several. */
+  private async startFromBundle(peer: PeerId): Promise<void> {
     const bundle = await this.bundles.fetchBundle(peer);
     const session = await startSession(this.me, peer, bundle, Date.now());
     await db.transaction('rw', db.sessions, async () => {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { fromUtf8, utf8 } from './encoding.ts';
+import { concatBytes, fromUtf8, utf8 } from './encoding.ts';
 import { isPeerId, isRandomId, type PeerId } from './ids.ts';
 import { MESSAGE_LIMITS } from './limits.ts';
 
@@ -44,23 +44,79 @@ export type PeerFrame = v.InferOutput<typeof PeerFrameSchema>;
 export type MessagePeerFrame = v.InferOutput<typeof MessageFrame>;
 export type ReceiptPeerFrame = v.InferOutput<typeof ReceiptFrame>;
 
-/** Parses a decrypted plaintext. Returns null for anything that is not exactly a known frame. */
-export function parsePeerFrame(json: string): PeerFrame | null {
+/** A parsed JSON value as a frame, or null when it is not exactly a known frame. */
+function frameOf(value: unknown): PeerFrame | null {
+  const result = v.safeParse(PeerFrameSchema, value);
+  return result.success ? result.output : null;
+}
+
+/**
+ * Several frames may share one envelope (a JSON array of them): a burst for an open channel, such
+ * as the outbox catching up, then costs one ratchet step, one AEAD and one channel message per
+ * pack rather than per frame. A pack stays small enough that one lost in flight costs little to
+ * send again, and a frame bigger than `bytes` travels alone.
+ */
+export const FRAME_PACK_LIMITS = { frames: 64, bytes: 16 * 1024 } as const;
+
+/**
+ * Parses a decrypted plaintext: one frame (a JSON object) or a pack (an array of 1 to
+ * FRAME_PACK_LIMITS.frames frames). Null unless every element is exactly a known frame: the
+ * envelope was authentic, so a bad one means a broken sender, and nothing of it is trusted.
+ */
+export function parsePeerFrames(json: string): PeerFrame[] | null {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
     return null;
   }
-  const result = v.safeParse(PeerFrameSchema, value);
-  return result.success ? result.output : null;
+  if (!Array.isArray(value)) {
+    const frame = frameOf(value);
+    return frame ? [frame] : null;
+  }
+  if (value.length === 0 || value.length > FRAME_PACK_LIMITS.frames) return null;
+  const frames: PeerFrame[] = [];
+  for (const item of value) {
+    const frame = frameOf(item);
+    if (!frame) return null;
+    frames.push(frame);
+  }
+  return frames;
 }
 
 /** A frame as the plaintext of an envelope: its JSON in UTF-8. */
 export const encodePeerFrame = (frame: PeerFrame): Uint8Array => utf8(JSON.stringify(frame));
 
-/** A decrypted plaintext as a frame; null for malformed UTF-8 or anything parsePeerFrame refuses. */
-export function decodePeerFrame(plaintext: Uint8Array): PeerFrame | null {
+const OPEN = utf8('[');
+const COMMA = utf8(',');
+const CLOSE = utf8(']');
+
+/**
+ * Frames as envelope plaintexts, in order, packed within FRAME_PACK_LIMITS: a run of frames
+ * becomes one JSON array, a frame on its own stays its JSON object.
+ */
+export function packPeerFrames(frames: PeerFrame[]): Uint8Array[] {
+  const plaintexts: Uint8Array[] = [];
+  let pack: Uint8Array[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    if (pack.length === 1) plaintexts.push(pack[0]!);
+    else if (pack.length > 1) plaintexts.push(concatBytes(OPEN, ...pack.flatMap((f, i) => (i === 0 ? [f] : [COMMA, f])), CLOSE));
+    pack = [];
+    bytes = 0;
+  };
+  for (const frame of frames) {
+    const encoded = encodePeerFrame(frame);
+    if (pack.length === FRAME_PACK_LIMITS.frames || (pack.length > 0 && bytes + encoded.length + 1 > FRAME_PACK_LIMITS.bytes)) flush();
+    pack.push(encoded);
+    bytes += encoded.length + 1;
+  }
+  flush();
+  return plaintexts;
+}
+
+/** A decrypted plaintext as frames; null for malformed UTF-8 or anything parsePeerFrames refuses. */
+export function decodePeerFrames(plaintext: Uint8Array): PeerFrame[] | null {
   const text = fromUtf8(plaintext);
-  return text === null ? null : parsePeerFrame(text);
+  return text === null ? null : parsePeerFrames(text);
 }
