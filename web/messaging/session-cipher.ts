@@ -71,10 +71,11 @@ export class SessionCipher {
 
   /**
    * Opens envelopes from `peer` and, in the same transaction, hands the frames that opened to
-   * `commit` (which must only use IndexedDB: messages, conversations, contacts). Envelopes that
-   * fail are dropped and reported in `failures`; they never stop the others.
+   * `commit` (which must only use IndexedDB: messages, conversations, contacts), with whether a
+   * new session from the contact replaced a working one. Envelopes that fail are dropped and
+   * reported in `failures`; they never stop the others.
    */
-  async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[]) => Promise<T>): Promise<OpenOutcome<T>> {
+  async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[], sessionChanged: boolean) => Promise<T>): Promise<OpenOutcome<T>> {
     await sodium();
     return db.transaction('rw', [db.sessions, db.prekeys, db.contacts, db.messages, db.conversations], async () => {
       const stored = await getSession(peer);
@@ -113,7 +114,7 @@ export class SessionCipher {
       if (row && row !== stored) await putSession(row);
       if (frames.length > 0) await addUnknownContact(peer, Date.now());
       if (sessionChanged) await markSessionChanged(peer, Date.now());
-      return { frames, committed: await commit(frames), failures, sessionChanged, sessionStarted: !stored && row !== undefined };
+      return { frames, committed: await commit(frames, sessionChanged), failures, sessionChanged, sessionStarted: !stored && row !== undefined };
     });
   }
 
