@@ -1,12 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import QRCode from 'qrcode';
 import { generateIdentityKeys } from '../../web/crypto/identity.ts';
 import { safetyNumber, safetyQrPayload } from '../../web/crypto/safety-number.ts';
 import { parseInvite } from '../../web/protocol/invite.ts';
 import type { PeerId } from '../../web/protocol/ids.ts';
-import { y4mOf, type GreyImage } from '../fixtures/qr-pixels.ts';
+import { fakeCamera } from '../fixtures/fake-camera.ts';
 import { forgetSessions } from '../fixtures/reinstall.ts';
 import { test } from '../fixtures/tincan.ts';
 import type { Person } from '../fixtures/tincan.ts';
@@ -137,35 +135,14 @@ test('a verified contact starting a new session is no longer verified', async ({
   await expect((await openVerify(alice)).getByRole('button', { name: 'Mark as verified' })).toBeVisible();
 });
 
-/** An <img> as its page draws it, in grey: what a camera pointed at that screen would see. */
-async function greyPixelsOf(img: Locator): Promise<GreyImage> {
-  const { width, height, grey } = await img.evaluate((element: HTMLImageElement) => {
-    const canvas = document.createElement('canvas');
-    [canvas.width, canvas.height] = [element.naturalWidth, element.naturalHeight];
-    const context = canvas.getContext('2d')!;
-    context.drawImage(element, 0, 0);
-    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-    const grey: number[] = [];
-    for (let i = 0; i < data.length; i += 4) grey.push(Math.round((data[i]! + data[i + 1]! + data[i + 2]!) / 3));
-    return { width: canvas.width, height: canvas.height, grey };
-  });
-  return { luma: Uint8Array.from(grey), width, height };
-}
-
 test('Alice verifies Bob by pointing her camera at his code', async ({ people, server }, testInfo) => {
-  // Alice's camera is Chromium's fake device playing a video file; until Bob's code exists it
-  // shows a blank page of the same size.
-  mkdirSync(testInfo.outputDir, { recursive: true });
-  const video = join(testInfo.outputDir, 'camera.y4m');
-  const FRAME = { width: 640, height: 480 };
-  writeFileSync(video, y4mOf({ luma: new Uint8Array(4).fill(255), width: 2, height: 2 }, FRAME.width, FRAME.height));
-  const camera = { args: ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`] };
-  const [alice, bob] = await Promise.all([people.launch('Alice', undefined, camera), people.launch('Bob')]);
+  const camera = fakeCamera(testInfo.outputDir);
+  const [alice, bob] = await Promise.all([people.launch('Alice', undefined, camera.browser), people.launch('Bob')]);
   await alice.page.context().grantPermissions(['camera'], { origin: server.url });
   await talking(alice, bob);
 
   const bobDialog = await openVerify(bob);
-  writeFileSync(video, y4mOf(await greyPixelsOf(bobDialog.getByRole('img', { name: 'Safety QR code' })), FRAME.width, FRAME.height));
+  await camera.show(bobDialog.getByRole('img', { name: 'Safety QR code' }));
   const dialog = await openVerify(alice);
   await dialog.getByRole('button', { name: 'Scan code' }).click();
   await expect(dialog.getByRole('status')).toContainText('The codes match');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateIdentityKeys } from '../../web/crypto/identity.ts';
 import { safetyQrPayload } from '../../web/crypto/safety-number.ts';
-import { decodeQrPixels } from '../../web/components/verify/qr-decode.ts';
+import { decodeQrPixels } from '../../web/components/common/qr-decode.ts';
 import { qrGrey, rgbaOf, type GreyImage } from '../fixtures/qr-pixels.ts';
 
 // The pure QR reader behind "Upload QR image" and "Scan code" where the browser has no

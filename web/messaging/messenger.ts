@@ -3,7 +3,7 @@ import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame, PeerFrame } from '../protocol/peer-frames.ts';
 import { CryptoError } from '../crypto/crypto-error.ts';
-import { applyPeerName } from '../storage/contacts.ts';
+import { applyPeerName, isBlocked } from '../storage/contacts.ts';
 import { db, type ConversationRow } from '../storage/db.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
 import { hasPending } from '../storage/outbox.ts';
@@ -124,6 +124,7 @@ export class Messenger {
    * committing and showing them.
    */
   async kick(peer: PeerId): Promise<void> {
+    if (await isBlocked(peer)) return;
     const pending = await hasPending(peer);
     if (pending) this.outbox.request(peer);
     if (this.ctx.transport.isOpen(peer) || !this.ctx.isOnline(peer) || !this.ctx.canOpenChannel()) return;
@@ -144,6 +145,20 @@ export class Messenger {
   async onPeerOnline(peer: PeerId): Promise<void> {
     const conversation = await db.conversations.get(peer);
     if (conversation && (conversation.lastSeq > 0 || conversation.peerSeq > 0)) await this.sendSync(peer, conversation);
+    await this.kick(peer);
+  }
+
+  /**
+   * The user blocked or unblocked the contact. Blocking closes the channel (none is opened or
+   * accepted while it lasts). Unblocking compares notes at once: the contact resends what it sent
+   * meanwhile, and those copies are dropped and acknowledged (receive.ts), which ends its retries.
+   */
+  async blockChanged(peer: PeerId, blocked: boolean): Promise<void> {
+    if (blocked) {
+      this.ctx.transport.close(peer, 'contact blocked');
+      return;
+    }
+    if (this.ctx.isOnline(peer)) await this.sendSync(peer, await db.conversations.get(peer));
     await this.kick(peer);
   }
 
@@ -181,9 +196,16 @@ export class Messenger {
   /**
    * Opens a batch of envelopes and commits the messages among them with the session state, in one
    * transaction; only then are receipts sent and the other frames applied.
+   *
+   * A blocked contact's envelopes are opened all the same, so that the session stays in step and
+   * works again after an unblock, and acknowledged to the server so that it deletes them; but
+   * nothing they carry is kept or applied, nothing is answered, and nothing is reported.
    */
   private async openBatch(peer: PeerId, envelopes: Uint8Array[]): Promise<void> {
-    const outcome = await this.ctx.cipher.open(peer, envelopes, (frames) => commitIncoming(peer, frames.filter(isMessage)));
+    const outcome = await this.ctx.cipher.open(peer, envelopes, (frames, sessionChanged) =>
+      commitIncoming(peer, frames.filter(isMessage), sessionChanged),
+    );
+    if (outcome.committed.blocked) return;
     for (const code of new Set(outcome.failures)) {
       if (!QUIET_FAILURES.has(code)) this.ctx.onSecurityEvent({ kind: 'bad_envelope', peer, code });
     }
@@ -219,9 +241,10 @@ export class Messenger {
   /**
    * Receipts, profile and sync, sealed once and sent once (see Transport.sendOnce). They do not
    * start a session unless asked: only messages do, so two people opening a channel to each
-   * other do not both start one.
+   * other do not both start one. A blocked contact gets none of them.
    */
   private async sendControl(peer: PeerId, frames: PeerFrame[], startSession = false): Promise<void> {
+    if (await isBlocked(peer)) return;
     let envelopes: Uint8Array[] | null;
     try {
       envelopes = await this.ctx.cipher.seal(peer, frames, { start: startSession });

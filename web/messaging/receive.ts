@@ -3,28 +3,47 @@ import { db, type ConversationRow, type MessageRow } from '../storage/db.ts';
 import { emptyConversation } from '../storage/conversations.ts';
 import { nextSortKey, sortKeyBetween } from './sort-key.ts';
 import { recordPeerSeq } from './peer-seq.ts';
+import { triageIncoming, type SeqRanges } from './discarded.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 
 /**
  * Commits a batch of decrypted messages from one contact in a single transaction, skipping IDs
- * already stored. Returns every ID in the batch, duplicates included: a duplicate means the
- * sender never saw our receipt, so it must get one again. Only call the receipt path after this
- * resolves: the acknowledgement promises the message is on disk.
+ * already stored and dropping what the user does not want kept (discarded.ts): everything from a
+ * blocked contact, and copies of messages discarded before. Returns every ID in the batch,
+ * duplicates and dropped copies included: the sender never saw our receipt for them, so it must
+ * get one. A blocked contact gets none: `ids` is empty and `blocked` is true. Only call the
+ * receipt path after this resolves: the acknowledgement promises the message is on disk.
+ *
+ * `sessionChanged` (a new session from the contact replaced a working one) forgets the discarded
+ * ranges: a contact who restored their identity on a new device numbers from 1 again, and those
+ * new messages must not be taken for copies of old ones.
  */
 export async function commitIncoming(
   from: PeerId,
   frames: MessagePeerFrame[],
-): Promise<{ ids: string[]; added: number; conversation: ConversationRow }> {
-  return db.transaction('rw', db.messages, db.conversations, async () => {
-    const [existing, stored] = await Promise.all([
+  sessionChanged = false,
+): Promise<{ blocked: boolean; ids: string[]; added: number; conversation: ConversationRow }> {
+  return db.transaction('rw', db.contacts, db.messages, db.conversations, async () => {
+    const [existing, stored, contact] = await Promise.all([
       db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string])),
       db.conversations.get(from),
+      db.contacts.get(from),
     ]);
+    const blocked = contact?.blocked === true;
     let conversation = stored ?? emptyConversation(from);
     const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
+    const { drop, discarded } = triageIncoming(fresh, blocked, sessionChanged ? [] : conversation.discarded);
     const newestRows: MessageRow[] = [];
+    let added = 0;
     for (const f of fresh) {
+      if (drop.has(f.id)) {
+        // A copy dropped again counts as received, so that sync frames stop asking for it. While
+        // blocked it does not: after the unblock, the sync asks the contact for what they sent
+        // meanwhile, and the copies they resend are dropped and acknowledged, ending their retries.
+        if (!blocked) conversation = { ...conversation, ...recordPeerSeq(conversation, f.seq) };
+        continue;
+      }
       // Usually the newest from this sender: it goes at the end without looking anything up, and
       // all such rows are written with the conversation in one request at the end. One that
       // arrives late is placed (and stored) at once, so that placing the next one sees it; the
@@ -34,6 +53,7 @@ export async function commitIncoming(
       const row: MessageRow = { conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' };
       if (newest) newestRows.push(row);
       else await db.messages.add(row);
+      added += 1;
       conversation = {
         ...conversation,
         ...recordPeerSeq(conversation, f.seq),
@@ -41,9 +61,16 @@ export async function commitIncoming(
         unread: conversation.unread + 1,
       };
     }
-    if (fresh.length > 0) await Promise.all([db.messages.bulkAdd(newestRows), db.conversations.put(conversation)]);
-    return { ids: frames.map((f) => f.id), added: fresh.length, conversation };
+    conversation = withDiscarded(conversation, discarded);
+    if (fresh.length > 0 || (sessionChanged && stored?.discarded)) await Promise.all([db.messages.bulkAdd(newestRows), db.conversations.put(conversation)]);
+    return { blocked, ids: blocked ? [] : frames.map((f) => f.id), added, conversation };
   });
+}
+
+/** The row with these discarded ranges, or without the field when there are none. */
+function withDiscarded(conversation: ConversationRow, discarded: SeqRanges): ConversationRow {
+  const { discarded: _, ...rest } = conversation;
+  return discarded.length > 0 ? { ...rest, discarded } : rest;
 }
 
 const dedupe = (frames: MessagePeerFrame[]): MessagePeerFrame[] => [...new Map(frames.map((f) => [f.id, f])).values()];

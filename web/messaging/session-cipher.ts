@@ -28,7 +28,7 @@ export interface SealOptions {
   pack?: boolean;
   /** Start a session if there is none (default); without one, seal resolves null. */
   start?: boolean;
-  /** Resolve null while sending is held until the user acknowledges a session change. */
+  /** Resolve null while sending to the contact is held (see seal). */
   holdable?: boolean;
 }
 
@@ -66,7 +66,7 @@ export class SessionCipher {
    * failures reject: CryptoError when the bundle does not verify, another Error when there is none
    * to be had), unless `start` is false: then it resolves null. With `holdable` (messages, as
    * opposed to receipts and sync) it also resolves null while sending to the contact is held
-   * until the user acknowledges a session change.
+   * (sendingHeld: a session change the user has not acknowledged, or a blocked contact).
    */
   seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
     // One at a time per contact, in call order: envelopes leave in the order they were asked for
@@ -112,10 +112,11 @@ export class SessionCipher {
 
   /**
    * Opens envelopes from `peer` and, in the same transaction, hands the frames that opened to
-   * `commit` (which must only use IndexedDB: messages, conversations, contacts). Envelopes that
-   * fail are dropped and reported in `failures`; they never stop the others.
+   * `commit` (which must only use IndexedDB: messages, conversations, contacts), with whether a
+   * new session from the contact replaced a working one. Envelopes that fail are dropped and
+   * reported in `failures`; they never stop the others.
    */
-  async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[]) => Promise<T>): Promise<OpenOutcome<T>> {
+  async open<T>(peer: PeerId, envelopes: Uint8Array[], commit: (frames: PeerFrame[], sessionChanged: boolean) => Promise<T>): Promise<OpenOutcome<T>> {
     await sodium();
     return db.transaction('rw', [db.sessions, db.prekeys, db.contacts, db.messages, db.conversations], async () => {
       const parsed = envelopes.map((bytes) => parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes));
@@ -153,7 +154,7 @@ export class SessionCipher {
       }
       const now = Date.now();
       const [committed] = await Promise.all([
-        commit(frames),
+        commit(frames, sessionChanged),
         usedOneTimePrekeys.length > 0 && deleteOneTimePrekeys(usedOneTimePrekeys),
         row && row !== stored && putSession(row),
         frames.length > 0 && addUnknownContact(peer, now),

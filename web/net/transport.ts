@@ -31,6 +31,8 @@ export interface TransportHandlers {
   onEnvelope(peer: PeerId, envelope: Uint8Array): Promise<void>;
   onStatus(peer: PeerId, status: LinkStatus): void;
   onSecurityEvent(event: SecurityEvent): void;
+  /** Whether a channel with this contact may be accepted (not while the user blocks them). */
+  acceptsChannel(peer: PeerId): Promise<boolean>;
 }
 
 export class Transport {
@@ -134,6 +136,11 @@ export class Transport {
     for (const link of [...this.links.values()]) link.close(reason);
   }
 
+  /** Closes the connection with `peer`, open or being set up. */
+  close(peer: PeerId, reason: string): void {
+    this.links.get(peer)?.close(reason);
+  }
+
   /** The contact went offline: drop any attempt, it cannot succeed. */
   peerOffline(peer: PeerId): void {
     const link = this.links.get(peer);
@@ -175,6 +182,8 @@ export class Transport {
   }
 
   private async onOffer(from: PeerId, offer: SignedSdp, current: PeerLink | undefined): Promise<void> {
+    // Ignored without a word, before any check: a blocked contact learns nothing, and raises no alert.
+    if (!(await this.handlers.acceptsChannel(from))) return;
     const restart = current?.sid === offer.sid && current.takesRestartOffer;
     if (this.seenOfferSids.has(offer.sid) && !restart) return;
     const check = await checkSignedSdp(offer, from, this.me.id);

@@ -9,7 +9,21 @@ import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport
 import { shortId, type PeerId } from '../protocol/ids.ts';
 import { hasInvite, parseInvite } from '../protocol/invite.ts';
 import { WS_PATH } from '../protocol/server-frames.ts';
-import { acknowledgeSessionChange, addContact, getContact, listContacts, setVerified } from '../storage/contacts.ts';
+import {
+  acknowledgeSessionChange,
+  addContact,
+  getContact,
+  isBlocked,
+  listContacts,
+  renameContact,
+  setBlocked,
+  setVerified,
+  usePeerName,
+} from '../storage/contacts.ts';
+import { deleteConversation, removeContact } from '../messaging/delete-history.ts';
+import { listMessages } from '../storage/messages.ts';
+import { MESSAGE_LIMITS } from '../protocol/limits.ts';
+import { buildHistoryExport, historyFileName } from './history-export.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
@@ -31,6 +45,11 @@ export class AppState {
   links = $state<Record<PeerId, LinkStatus>>({});
   signalingState = $state<SignalingState>('offline');
   selected = $state<PeerId | null>(null);
+  /**
+   * The message to bring into view in the open conversation (a search result the user chose), or
+   * null: for the message list to scroll to.
+   */
+  highlight = $state<string | null>(null);
   /** An invite link opened in this browser, waiting for the user to confirm adding it. */
   pendingInvite = $state<string | null>(null);
   /** Privacy mode (a stored setting): WebRTC uses TURN-relayed candidates only. */
@@ -89,10 +108,58 @@ export class AppState {
 
   select(peer: PeerId | null): void {
     this.selected = peer;
+    this.highlight = null;
     if (!peer) return;
     // Opening a conversation is the moment to get a channel ready, before the first message.
     void this.messenger?.kick(peer);
     void this.messenger?.markRead(peer);
+  }
+
+  /** Opens the conversation a found message is in, asking for that message to be shown. */
+  openMessage(peer: PeerId, id: string): void {
+    this.select(peer);
+    this.highlight = id;
+  }
+
+  /** Names the contact as the user likes; returns the reason when the name cannot be used. */
+  async renameContact(peer: PeerId, input: string): Promise<string | null> {
+    const name = input.trim();
+    if (name === '') return 'Type a name for the contact.';
+    if (name.length > MESSAGE_LIMITS.maxNameLength) return `A name can be at most ${MESSAGE_LIMITS.maxNameLength} characters long.`;
+    await renameContact(peer, name);
+    return null;
+  }
+
+  /** Goes back to the name the contact gives itself. */
+  async usePeerName(peer: PeerId): Promise<void> {
+    await usePeerName(peer);
+  }
+
+  /** Blocks or unblocks the contact: see Messenger.openBatch for what blocking does. */
+  async setBlocked(peer: PeerId, blocked: boolean): Promise<void> {
+    await setBlocked(peer, blocked);
+    await this.messenger?.blockChanged(peer, blocked);
+  }
+
+  /** Deletes the conversation's history on this device; the contact stays. */
+  async deleteConversation(peer: PeerId): Promise<void> {
+    await deleteConversation(peer);
+  }
+
+  /** Removes the contact and its history from this device, and closes its conversation. */
+  async removeContact(peer: PeerId): Promise<void> {
+    this.transport?.close(peer, 'contact removed');
+    await removeContact(peer);
+    if (this.selected === peer) this.select(null);
+  }
+
+  /** The conversation as a history file (state/history-export.ts): its name and its text. */
+  async exportHistory(peer: PeerId): Promise<{ fileName: string; text: string }> {
+    const [contact, messages] = await Promise.all([getContact(peer), listMessages(peer)]);
+    if (!contact || !this.identity) throw new Error('The contact is gone.');
+    const now = new Date();
+    const data = buildHistoryExport(this.identity, contact, messages, now);
+    return { fileName: historyFileName(contact.name, now), text: JSON.stringify(data, null, 2) };
   }
 
   async send(peer: PeerId, text: string): Promise<void> {
@@ -208,6 +275,7 @@ export class AppState {
         if (status.kind !== 'open') void this.messenger?.kick(peer);
       },
       onSecurityEvent: (event) => this.onSecurityEvent(event),
+      acceptsChannel: async (peer) => !(await isBlocked(peer)),
     });
     this.messenger = new Messenger({
       transport,

@@ -1,4 +1,5 @@
 import { CryptoError } from '../crypto/crypto-error.ts';
+import { datedFileName } from './file-name.ts';
 
 // What the backup screens decide and say: the passphrase rule, the name of the file, and each
 // failure in plain words (by its stable code; the code's own text is for logs).
@@ -21,21 +22,8 @@ export function passphraseProblem(passphrase: string, repeated: string): string 
   return null;
 }
 
-/**
- * `tincan-identity-<name>-<YYYY-MM-DD>.json`, the name reduced to lowercase ASCII letters, digits
- * and hyphens (so it is a safe file name everywhere), the date the local day.
- */
-export function backupFileName(name: string, date: Date): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '') // accents, split off by NFKD: "Zoë" becomes "zoe"
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 40)
-    .replace(/^-+|-+$/g, '');
-  const day = [date.getFullYear(), date.getMonth() + 1, date.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
-  return `tincan-identity-${slug ? `${slug}-` : ''}${day}.json`;
-}
+/** `tincan-identity-<name>-<YYYY-MM-DD>.json` (see datedFileName). */
+export const backupFileName = (name: string, date: Date): string => datedFileName('identity', name, date);
 
 const codeOf = (error: unknown): string => (error instanceof CryptoError ? error.code : '');
 const detailOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -14,16 +14,42 @@ export function addContact(row: ContactRow): Promise<boolean> {
   });
 }
 
-/** Applies a peer's self-asserted name unless the user chose the name. */
+/**
+ * Records a peer's self-asserted name, and shows it unless the user chose the name (typed it,
+ * or took it from an invite): a rename sticks, and the received name is kept beside it.
+ */
 export function applyPeerName(id: PeerId, name: string): Promise<void> {
   return db.transaction('rw', db.contacts, async () => {
     const contact = await db.contacts.get(id);
-    if (!contact || contact.nameSource === 'user' || contact.nameSource === 'invite') return;
-    if (contact.name !== name || contact.nameSource !== 'peer') {
-      await db.contacts.update(id, { name, nameSource: 'peer' });
-    }
+    if (!contact) return;
+    const chosen = contact.nameSource === 'user' || contact.nameSource === 'invite';
+    const update: Partial<ContactRow> = chosen ? { peerName: name } : { peerName: name, name, nameSource: 'peer' };
+    if (Object.entries(update).some(([key, value]) => contact[key as keyof ContactRow] !== value)) await db.contacts.update(id, update);
   });
 }
+
+/** The user named the contact: the name stays until they rename them again. */
+export async function renameContact(id: PeerId, name: string): Promise<void> {
+  await db.contacts.update(id, { name, nameSource: 'user' });
+}
+
+/** The user goes back to the name the contact gives itself (which then follows their profile). */
+export async function usePeerName(id: PeerId): Promise<void> {
+  await db.transaction('rw', db.contacts, async () => {
+    const contact = await db.contacts.get(id);
+    if (contact?.peerName) await db.contacts.update(id, { name: contact.peerName, nameSource: 'peer' });
+  });
+}
+
+/** Blocks or unblocks the contact (see ContactRow.blocked). */
+export async function setBlocked(id: PeerId, blocked: boolean): Promise<void> {
+  await db.contacts.where('id').equals(id).modify((contact) => {
+    if (blocked) contact.blocked = true;
+    else delete contact.blocked;
+  });
+}
+
+export const isBlocked = async (id: PeerId): Promise<boolean> => (await db.contacts.get(id))?.blocked === true;
 
 /**
  * Someone we have not added sent us something that opened: keep them as a contact. The name is a
@@ -68,5 +94,11 @@ export async function acknowledgeSessionChange(id: PeerId): Promise<void> {
   });
 }
 
-/** Whether sending to this contact is on hold until the user acknowledges a session change. */
-export const sendingHeld = async (id: PeerId): Promise<boolean> => (await db.contacts.get(id))?.sessionChangedAt !== undefined;
+/**
+ * Whether sending to this contact is on hold: until the user acknowledges a session change, or
+ * while the contact is blocked. Messages written before stay in the outbox and go afterwards.
+ */
+export async function sendingHeld(id: PeerId): Promise<boolean> {
+  const contact = await db.contacts.get(id);
+  return contact?.sessionChangedAt !== undefined || contact?.blocked === true;
+}

@@ -20,6 +20,8 @@ export interface ContactRow {
   name: string;
   /** 'user' names (typed or from an invite) are never overwritten by the peer's profile frame. */
   nameSource: 'user' | 'invite' | 'peer' | 'unknown';
+  /** The name the contact last gave itself in a profile frame, kept (and shown) even when the user renamed them. */
+  peerName?: string;
   addedAt: number;
   /** The user compared safety numbers with this contact (in person, or by scanning their QR code). */
   verified?: boolean;
@@ -29,6 +31,8 @@ export interface ContactRow {
    * the user acknowledges it, which clears the field.
    */
   sessionChangedAt?: number;
+  /** The user blocked this contact: what they send is opened (to keep the session in step) but not kept or answered. */
+  blocked?: boolean;
 }
 
 export type SendState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -77,6 +81,12 @@ export interface ConversationRow {
   peerSeq: number;
   /** Sequence numbers from the contact received above a gap (after peerSeq + 1). */
   peerSeqAhead: number[];
+  /**
+   * The contact's sequence numbers this device received and chose not to keep (sent while they
+   * were blocked, or in history the user deleted), as inclusive [first, last] ranges: a copy that
+   * comes again is dropped, not stored (messaging/discarded.ts).
+   */
+  discarded?: [number, number][];
 }
 
 /**
