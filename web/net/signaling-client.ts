@@ -63,7 +63,7 @@ export class SignalingClient {
   private readonly bundleWaiters = new Map<PeerId, BundleWaiter[]>();
 
   constructor(
-    private readonly url: string,
+    private url: string,
     private readonly keys: IdentityKeys,
     private readonly handlers: SignalingHandlers,
   ) {}
@@ -81,6 +81,23 @@ export class SignalingClient {
     this.teardown();
     this.ws?.close(1000);
     this.ws = null;
+  }
+
+  /**
+   * Leaves the current server for the one at `url` (the user chose another in Settings): the
+   * socket is dropped at once, without waiting for its close handshake, and the new one opened.
+   * What the old server would have answered (a bundle request) fails as it would on a reconnect.
+   */
+  connectTo(url: string): void {
+    this.url = url;
+    clearTimeout(this.reconnectTimer);
+    const old = this.ws;
+    this.teardown();
+    this.ws = null;
+    old?.close(1000);
+    this.setState('offline');
+    this.attempt = 0;
+    this.open();
   }
 
   get isOnline(): boolean {

@@ -4,11 +4,12 @@ import { Messenger } from '../messaging/messenger.ts';
 import { PrekeyPublisher } from '../messaging/prekey-publisher.ts';
 import { SessionCipher } from '../messaging/session-cipher.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling-client.ts';
-import { offersTurn, rtcConfiguration } from '../net/ice-policy.ts';
+import { iceServersToUse, offersTurn, rtcConfiguration } from '../net/ice-policy.ts';
+import type { OwnIceServer } from '../net/ice-server-input.ts';
+import { defaultSignalingUrl } from '../net/server-address.ts';
 import { Transport, type LinkStatus, type SecurityEvent } from '../net/transport.ts';
 import { shortId, type PeerId } from '../protocol/ids.ts';
 import { hasInvite, parseInvite } from '../protocol/invite.ts';
-import { WS_PATH } from '../protocol/server-frames.ts';
 import {
   acknowledgeSessionChange,
   addContact,
@@ -27,9 +28,10 @@ import { buildHistoryExport, historyFileName } from './history-export.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
-import { loadSettings, saveSetting } from '../storage/settings.ts';
+import { loadSettings, saveSetting, type Settings, type Theme } from '../storage/settings.ts';
 import { describePath, type PathView } from './path-view.ts';
 import { AlertList } from './alerts.svelte.ts';
+import { applyTheme } from './theme.ts';
 
 // The app's state and the services behind it, wired together once an identity exists.
 // Components read the $state fields and call the methods; services never touch the DOM.
@@ -54,9 +56,16 @@ export class AppState {
   pendingInvite = $state<string | null>(null);
   /** Privacy mode (a stored setting): WebRTC uses TURN-relayed candidates only. */
   relayOnly = $state(false);
+  /** The signaling server the user chose (a stored setting); null: the one the app came from. */
+  chosenServer = $state<string | null>(null);
+  /** STUN/TURN servers the user added (a stored setting), used with the server's. */
+  ownIceServers = $state.raw<OwnIceServer[]>([]);
+  /** The colour theme (a stored setting, applied at once). */
+  theme = $state<Theme>('system');
   readonly alerts = new AlertList();
 
   private transport: Transport | null = null;
+  private signaling: SignalingClient | null = null;
   /** From the server (STUN/TURN with time-limited credentials); read when a connection starts. */
   private iceServers = $state.raw<RTCIceServer[]>([]);
   private messenger: Messenger | null = null;
@@ -70,7 +79,9 @@ export class AppState {
       this.visible = document.visibilityState === 'visible';
       if (this.visible && this.selected) void this.messenger?.markRead(this.selected);
     });
-    const identity = await loadIdentity();
+    const [identity, settings] = await Promise.all([loadIdentity(), loadSettings()]);
+    this.theme = settings.theme;
+    applyTheme(settings.theme); // main.ts applied this device's last one already; this is the stored one
     if (identity) this.claimTab(identity, false);
     else this.phase = 'onboarding';
   }
@@ -193,8 +204,18 @@ export class AppState {
       signaling: this.signalingState,
       peerName: this.contacts.find((c) => c.id === peer)?.name ?? 'Contact',
       relayOnly: this.relayOnly,
-      turnOffered: offersTurn(this.iceServers),
+      turnOffered: offersTurn(this.allIceServers),
     });
+  }
+
+  /** The signaling server's WebSocket URL in use: the chosen one, else the app's own server's. */
+  get serverUrl(): string {
+    return this.chosenServer ?? defaultSignalingUrl(location.origin);
+  }
+
+  /** The STUN/TURN URLs the signaling server handed out (their credentials stay here). */
+  get providedIceUrls(): string[] {
+    return this.iceServers.flatMap((server) => [server.urls].flat());
   }
 
   /**
@@ -210,11 +231,41 @@ export class AppState {
     } else {
       this.kickAll(); // a direct channel may be possible now
     }
+    await this.store('relayOnly', on, `the relay-only setting: it stays ${on ? 'on' : 'off'}`);
+  }
+
+  /**
+   * Connects to another signaling server (a ws:// or wss:// URL checked by
+   * net/server-address.ts), or back to the app's own (null). The old server's STUN/TURN servers
+   * go with it: the new one sends its own once connected. Open data channels stay open, as they
+   * do not pass through the server.
+   */
+  async setSignalingServer(url: string | null): Promise<void> {
+    this.chosenServer = url;
+    this.iceServers = [];
+    this.signaling?.connectTo(this.serverUrl);
+    await this.store('signalingUrl', url, 'the server address: Tincan uses it');
+  }
+
+  /** Replaces the user's own STUN/TURN servers; the next WebRTC attempt uses them. */
+  async setOwnIceServers(servers: OwnIceServer[]): Promise<void> {
+    this.changeIceServers(() => (this.ownIceServers = servers));
+    await this.store('iceServers', servers, 'your STUN/TURN servers: Tincan uses them');
+  }
+
+  async setTheme(theme: Theme): Promise<void> {
+    this.theme = theme;
+    applyTheme(theme);
+    await this.store('theme', theme, 'the theme: it applies');
+  }
+
+  /** Stores a setting already in effect; when that fails it stays in effect until a reload, and the user is told. */
+  private async store<K extends keyof Settings>(name: K, value: Settings[K], what: string): Promise<void> {
     try {
-      await saveSetting('relayOnly', on);
+      await saveSetting(name, value);
     } catch (error) {
       console.error('settings not stored', error);
-      this.alerts.raise(`Could not store the relay-only setting: it stays ${on ? 'on' : 'off'} only until Tincan is reloaded.`);
+      this.alerts.raise(`Could not store ${what} only until Tincan is reloaded.`);
     }
   }
 
@@ -243,21 +294,19 @@ export class AppState {
   private async start(identity: IdentityRow): Promise<void> {
     // Settings first, read now rather than at boot (another tab may have changed them since):
     // no connection may start with a default where the user chose privacy mode.
-    this.relayOnly = (await loadSettings()).relayOnly;
+    const settings = await loadSettings();
+    this.relayOnly = settings.relayOnly;
+    this.chosenServer = settings.signalingUrl;
+    this.ownIceServers = settings.iceServers;
     this.identity = identity;
     const keys: IdentityKeys = { id: identity.id, publicKey: identity.publicKey, secretKey: identity.secretKey };
-    const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`;
-    const signaling = new SignalingClient(wsUrl, keys, {
+    const signaling = new SignalingClient(this.serverUrl, keys, {
       onState: (state) => this.onSignalingState(state),
       onPresence: (peers) => this.onPresence(peers),
       onSignal: (from, data) => this.transport?.handleSignal(from, data),
       onAccepted: (frame) => void this.messenger?.outbox.onAccepted(frame.id, frame.via, frame.expiresAt),
       onDeliver: (frame) => this.transport?.receiveFromServer(frame),
-      onIceServers: (servers) => {
-        const couldConnect = this.canOpenChannel();
-        this.iceServers = servers;
-        if (!couldConnect && this.canOpenChannel()) this.kickAll(); // a TURN server arrived
-      },
+      onIceServers: (servers) => this.changeIceServers(() => (this.iceServers = servers)),
       onPrekeysLow: (count) => prekeys.onLow(count),
       onServerError: (frame) => {
         if (frame.code !== 'peer_offline') console.warn('server error', frame.code, frame.message);
@@ -265,7 +314,7 @@ export class AppState {
       },
     });
     const prekeys = new PrekeyPublisher(keys, signaling);
-    const rtcConfig = () => rtcConfiguration(this.iceServers, this.relayOnly);
+    const rtcConfig = () => rtcConfiguration(this.allIceServers, this.relayOnly);
     const transport = new Transport(keys, signaling, rtcConfig, {
       onOpen: (peer) => this.messenger?.onOpen(peer),
       onEnvelope: async (peer, envelope) => this.messenger?.onEnvelope(peer, envelope),
@@ -287,6 +336,7 @@ export class AppState {
       canOpenChannel: () => this.canOpenChannel(),
     });
     this.transport = transport;
+    this.signaling = signaling;
     this.prekeys = prekeys;
     // A new network (Wi-Fi to mobile data, another Wi-Fi): restart ICE on open connections now
     // rather than waiting for their old paths to time out. (NetworkInformation is Chromium's.)
@@ -324,7 +374,18 @@ export class AppState {
 
   /** In relay-only mode WebRTC needs a TURN server: without one it gathers no candidate at all. */
   private canOpenChannel(): boolean {
-    return !this.relayOnly || offersTurn(this.iceServers);
+    return !this.relayOnly || offersTurn(this.allIceServers);
+  }
+
+  private get allIceServers(): RTCIceServer[] {
+    return iceServersToUse(this.ownIceServers, this.iceServers);
+  }
+
+  /** Applies a change of STUN/TURN servers; a TURN server that arrives lets relay-only attempts start. */
+  private changeIceServers(change: () => void): void {
+    const couldConnect = this.canOpenChannel();
+    change();
+    if (!couldConnect && this.canOpenChannel()) this.kickAll();
   }
 
   private onPresence(peers: { id: PeerId; online: boolean }[]): void {

@@ -2,6 +2,8 @@ import Dexie, { type EntityTable } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
 import type { SessionRow } from '../crypto/session.ts';
 import type { OneTimePrekeyPair, SignedPrekeyPair } from '../crypto/prekeys.ts';
+import type { OwnIceServer } from '../net/ice-server-input.ts';
+import type { Theme } from './settings.ts';
 
 // The device's whole Tincan state. Schema versions are numbered and only ever added: a new
 // version describes the full set of tables and Dexie migrates older databases forward.
@@ -97,6 +99,11 @@ export interface SettingsRow {
   key: 'device';
   /** Privacy mode: WebRTC may only use TURN-relayed candidates, so no IP address goes to peers. */
   relayOnly?: boolean;
+  /** Settings (storage/settings.ts): the signaling server chosen by the user (null: the app's own). */
+  signalingUrl?: string | null;
+  /** STUN/TURN servers the user added. */
+  iceServers?: OwnIceServer[];
+  theme?: Theme;
 }
 
 /**
