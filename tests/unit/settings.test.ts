@@ -3,7 +3,7 @@ import Dexie from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { db, TincanDb, V1_STORES } from '../../web/storage/db.ts';
-import { loadSettings, saveSetting } from '../../web/storage/settings.ts';
+import { DEFAULT_SETTINGS, loadSettings, saveSetting } from '../../web/storage/settings.ts';
 
 // Device settings in IndexedDB (fake-indexeddb here; the privacy end-to-end test reads the same
 // setting back from Chromium's IndexedDB after a restart), and the schema upgrade that added them.
@@ -14,20 +14,29 @@ beforeEach(async () => {
 
 describe('settings', () => {
   it('reads the defaults when nothing was saved', async () => {
-    expect(await loadSettings()).toEqual({ relayOnly: false });
+    expect(await loadSettings()).toEqual({
+      relayOnly: false,
+      readReceipts: true,
+      notifications: true,
+      notificationText: true,
+      notificationPromptDone: false,
+    });
   });
 
   it('keeps what was saved, and a change replaces it', async () => {
     await saveSetting('relayOnly', true);
-    expect(await loadSettings()).toEqual({ relayOnly: true });
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true });
+    await saveSetting('readReceipts', false);
+    await saveSetting('notificationText', false);
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true, readReceipts: false, notificationText: false });
     await saveSetting('relayOnly', false);
-    expect(await loadSettings()).toEqual({ relayOnly: false });
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, readReceipts: false, notificationText: false });
     expect(await db.settings.count()).toBe(1);
   });
 
   it('reads a default for a setting the stored row does not have yet', async () => {
-    await db.settings.put({ key: 'device' });
-    expect(await loadSettings()).toEqual({ relayOnly: false });
+    await db.settings.put({ key: 'device', relayOnly: true });
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true });
   });
 });
 

@@ -10,12 +10,13 @@ import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
  * Commits a batch of decrypted messages from one contact in a single transaction, skipping IDs
  * already stored. Returns every ID in the batch, duplicates included: a duplicate means the
  * sender never saw our receipt, so it must get one again. Only call the receipt path after this
- * resolves: the acknowledgement promises the message is on disk.
+ * resolves: the acknowledgement promises the message is on disk. `added` holds the messages new
+ * to this device, in the sender's order (what the user may be told about).
  */
 export async function commitIncoming(
   from: PeerId,
   frames: MessagePeerFrame[],
-): Promise<{ ids: string[]; added: number; conversation: ConversationRow }> {
+): Promise<{ ids: string[]; added: MessagePeerFrame[]; conversation: ConversationRow }> {
   return db.transaction('rw', db.messages, db.conversations, async () => {
     const [existing, stored] = await Promise.all([
       db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string])),
@@ -36,7 +37,7 @@ export async function commitIncoming(
       };
     }
     if (fresh.length > 0) await db.conversations.put(conversation);
-    return { ids: frames.map((f) => f.id), added: fresh.length, conversation };
+    return { ids: frames.map((f) => f.id), added: fresh, conversation };
   });
 }
 

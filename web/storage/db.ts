@@ -29,6 +29,8 @@ export interface ContactRow {
    * the user acknowledges it, which clears the field.
    */
   sessionChangedAt?: number;
+  /** The user blocked this contact: what they send is opened (to keep the session in step) but not kept or answered. */
+  blocked?: boolean;
 }
 
 export type SendState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
@@ -87,6 +89,11 @@ export interface SettingsRow {
   key: 'device';
   /** Privacy mode: WebRTC may only use TURN-relayed candidates, so no IP address goes to peers. */
   relayOnly?: boolean;
+  /** Notifications and receipts (see storage/settings.ts). */
+  readReceipts?: boolean;
+  notifications?: boolean;
+  notificationText?: boolean;
+  notificationPromptDone?: boolean;
 }
 
 /**
