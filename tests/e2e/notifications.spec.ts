@@ -1,7 +1,8 @@
 import { expect, type Page } from '@playwright/test';
 import { clickNewestNotification, permissionRequests, recordNotifications, shownNotifications } from '../fixtures/notification-spy.ts';
+import { generateIdentityKeys } from '../../web/crypto/identity.ts';
 import { test } from '../fixtures/real-visibility.ts';
-import { contactItem, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
+import { addContact, contactItem, createIdentity, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
 
 // What a person hears about while not looking: system notifications (in a browser whose tab
 // really is hidden, see fixtures/real-visibility.ts), the unread count in the tab title, the
@@ -141,17 +142,38 @@ test('with read receipts off, the sender sees Delivered and never Read; on again
   await expect(quiet.getByRole('img', { name: 'Delivered' })).toBeVisible();
 });
 
-test('a browser that refuses notifications gets an explanation, not a silent button', async ({ people }) => {
+test('a browser that refuses notifications gets an explanation, not a silent button (Settings)', async ({ people }) => {
   const bob = await people.launch('Bob', observeNotifications);
-  await bob.page.getByLabel('Display name').fill('Bob');
-  await bob.page.getByRole('button', { name: 'Create identity' }).click();
+  await createIdentity(bob);
   await bob.page.getByRole('button', { name: 'Settings' }).click();
   const settings = bob.page.getByRole('dialog', { name: 'Settings' });
   expect(await bob.page.evaluate(permissionRequests)).toBe(0);
   // Headless Chromium answers a permission request it cannot show with "denied".
   await settings.getByRole('button', { name: 'Enable notifications' }).click();
-  await expect(settings.getByRole('status').filter({ hasText: 'Notifications are blocked' })).toContainText("browser's site settings");
+  await expect(settings.getByRole('alert')).toContainText(
+    "Notifications are blocked for Tincan in this browser. To get them, allow notifications for this site in the browser's site settings",
+  );
   await expect(settings.getByRole('button', { name: 'Enable notifications' })).toHaveCount(0);
   await expect(settings.getByRole('checkbox', { name: 'Show notifications' })).toHaveCount(0);
   expect(await bob.page.evaluate(permissionRequests)).toBe(1);
+});
+
+test('the main screen offers notifications once there is a contact, and explains a refusal', async ({ people }) => {
+  const bob = await people.launch('Bob', observeNotifications);
+  await createIdentity(bob);
+  const offer = bob.page.getByRole('region', { name: 'Notifications' });
+  await expect(bob.page.getByText('No contacts yet.')).toBeVisible();
+  await expect(offer).toHaveCount(0); // nobody to hear from yet
+  await addContact(bob, (await generateIdentityKeys()).id);
+  await offer.getByRole('button', { name: 'Enable notifications' }).click();
+  await expect(offer.getByRole('alert')).toContainText('Notifications are blocked for Tincan in this browser.');
+  await offer.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(offer).toHaveCount(0);
+  expect(await bob.page.evaluate(permissionRequests)).toBe(1);
+  // Answered: not offered again after a reload; Settings still explains.
+  await bob.page.reload();
+  await expect(bob.page.getByRole('list', { name: 'Contacts' }).getByRole('listitem')).toHaveCount(1);
+  await expect(offer).toHaveCount(0);
+  await bob.page.getByRole('button', { name: 'Settings' }).click();
+  await expect(bob.page.getByRole('dialog', { name: 'Settings' })).toContainText('Notifications are blocked for Tincan in this browser.');
 });
