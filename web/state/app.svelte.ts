@@ -251,7 +251,10 @@ export class AppState {
       canOpenChannel: () => this.canOpenChannel(),
       sendsReadReceipts: () => this.readReceipts,
       onMessagesCommitted: (peer, messages, conversation) => this.onMessagesCommitted(peer, messages, conversation),
-      onTyping: (peer) => this.typing.heard(peer),
+      onTyping: (peer) => {
+        // Nothing from a blocked contact is shown, their typing included.
+        if (!this.contacts.find((c) => c.id === peer)?.blocked) this.typing.heard(peer);
+      },
     });
     this.transport = transport;
     this.prekeys = prekeys;
