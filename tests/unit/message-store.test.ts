@@ -57,8 +57,8 @@ describe('outgoing', () => {
 
 describe('incoming', () => {
   it('stores each message once, and still acknowledges duplicates', async () => {
-    expect(await commitIncoming(bob, [incoming(1), incoming(2), incoming(1)])).toMatchObject({ ids: [msgId(1), msgId(2), msgId(1)], added: 2 });
-    expect(await commitIncoming(bob, [incoming(2), incoming(3)])).toMatchObject({ ids: [msgId(2), msgId(3)], added: 1 });
+    expect(await commitIncoming(bob, [incoming(1), incoming(2), incoming(1)])).toMatchObject({ ids: [msgId(1), msgId(2), msgId(1)], added: [incoming(1), incoming(2)] });
+    expect(await commitIncoming(bob, [incoming(2), incoming(3)])).toMatchObject({ ids: [msgId(2), msgId(3)], added: [incoming(3)] });
     expect((await listMessages(bob)).map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
   });
 

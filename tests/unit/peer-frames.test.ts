@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../web/crypto/random.ts';
 import { fromUtf8, utf8 } from '../../web/protocol/encoding.ts';
-import { decodePeerFrames, encodePeerFrame, FRAME_PACK_LIMITS, packPeerFrames, type PeerFrame } from '../../web/protocol/peer-frames.ts';
+import { decodePeerFrames, encodePeerFrame, FRAME_PACK_LIMITS, packPeerFrames, parsePeerFrames, type PeerFrame } from '../../web/protocol/peer-frames.ts';
+
+// Peer frames arrive from the other side of an end-to-end session: authentic, but still written
+// by someone else's code (or someone else's hands). Anything not exactly a known frame is null.
 
 const message = (seq: number, text = `message ${seq}`): PeerFrame => ({ t: 'message', id: randomId(), seq, ts: 1_700_000_000_000, text });
 const decodeAll = (plaintexts: Uint8Array[]): PeerFrame[] => plaintexts.flatMap((p) => decodePeerFrames(p) ?? []);
@@ -46,5 +49,33 @@ describe('decodePeerFrames', () => {
     expect(decodePeerFrames(utf8(`[${good}`))).toBeNull();
     expect(decodePeerFrames(Uint8Array.of(0xff, 0xfe))).toBeNull();
     expect(fromUtf8(utf8(good))).toBe(good);
+  });
+});
+
+describe('typing frame', () => {
+  it('parses, and survives its own encoding', () => {
+    expect(parsePeerFrames('{"t":"typing"}')).toEqual([{ t: 'typing' }]);
+    expect(decodePeerFrames(encodePeerFrame({ t: 'typing' }))).toEqual([{ t: 'typing' }]);
+  });
+
+  it('keeps nothing but its type: extra fields are dropped, not carried into the app', () => {
+    expect(parsePeerFrames('{"t":"typing","text":"what I am writing","until":9e99}')).toEqual([{ t: 'typing' }]);
+  });
+
+  it.each([
+    ['another type name', '{"t":"Typing"}'],
+    ['a type that is not a string', '{"t":["typing"]}'],
+    ['no type', '{}'],
+    ['a bare string', '"typing"'],
+    ['null', 'null'],
+    ['broken JSON', '{"t":"typing"'],
+    ['the empty string', ''],
+  ])('rejects %s', (_, json) => {
+    expect(parsePeerFrames(json)).toBeNull();
+  });
+
+  it('rejects a plaintext that is not UTF-8', () => {
+    expect(decodePeerFrames(new Uint8Array([0x7b, 0x22, 0x74, 0x22, 0x3a, 0xff, 0x7d]))).toBeNull();
+    expect(decodePeerFrames(utf8('{"t":"typing"}'))).toEqual([{ t: 'typing' }]);
   });
 });

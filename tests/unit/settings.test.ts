@@ -14,14 +14,26 @@ beforeEach(async () => {
 
 describe('settings', () => {
   it('reads the defaults when nothing was saved', async () => {
-    expect(await loadSettings()).toEqual({ relayOnly: false, signalingUrl: null, iceServers: [], theme: 'system' });
+    expect(await loadSettings()).toEqual({
+      relayOnly: false,
+      signalingUrl: null,
+      iceServers: [],
+      theme: 'system',
+      readReceipts: true,
+      notifications: true,
+      notificationText: true,
+      notificationPromptDone: false,
+    });
   });
 
   it('keeps what was saved, and a change replaces it', async () => {
     await saveSetting('relayOnly', true);
     expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true });
+    await saveSetting('readReceipts', false);
+    await saveSetting('notificationText', false);
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true, readReceipts: false, notificationText: false });
     await saveSetting('relayOnly', false);
-    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: false });
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, readReceipts: false, notificationText: false });
     expect(await db.settings.count()).toBe(1);
   });
 
@@ -31,7 +43,7 @@ describe('settings', () => {
     await saveSetting('iceServers', iceServers);
     await saveSetting('theme', 'dark');
     await saveSetting('relayOnly', true);
-    expect(await loadSettings()).toEqual({ relayOnly: true, signalingUrl: 'wss://chat.example/ws', iceServers, theme: 'dark' });
+    expect(await loadSettings()).toEqual({ ...DEFAULT_SETTINGS, relayOnly: true, signalingUrl: 'wss://chat.example/ws', iceServers, theme: 'dark' });
     await saveSetting('signalingUrl', null);
     expect((await loadSettings()).signalingUrl).toBeNull();
   });

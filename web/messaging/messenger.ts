@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
-import { MESSAGE_LIMITS } from '../protocol/limits.ts';
+import { CLIENT_TIMING, MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame, PeerFrame } from '../protocol/peer-frames.ts';
 import { CryptoError } from '../crypto/crypto-error.ts';
 import { applyPeerName, isBlocked } from '../storage/contacts.ts';
@@ -14,6 +14,7 @@ import { commitIncoming, markIncomingRead } from './receive.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import type { SessionCipher } from './session-cipher.ts';
+import { TypingThrottle } from './typing-throttle.ts';
 
 // Moves messages between the local database and the transport: persists what the user writes
 // before anything is sent, commits what arrives before acknowledging it, turns receipts into
@@ -32,6 +33,12 @@ export interface MessengerContext {
   isOnline(peer: PeerId): boolean;
   /** False while no WebRTC attempt could succeed (relay-only mode and no TURN server offered). */
   canOpenChannel(): boolean;
+  /** Whether contacts are told when we have read their messages (a setting; delivery is always told). */
+  sendsReadReceipts(): boolean;
+  /** Messages new to this device are durably stored (duplicates are not reported again). */
+  onMessagesCommitted(peer: PeerId, messages: MessagePeerFrame[], conversation: ConversationRow): void;
+  /** The contact is typing to us. */
+  onTyping(peer: PeerId): void;
 }
 
 /** How long after it is wanted a channel is set up (see kick). */
@@ -100,6 +107,7 @@ export class Messenger {
   /** Envelopes likewise: opened and committed in one durable transaction, one receipt per batch. */
   private readonly arrivals = new Batches<Uint8Array>('open', (peer, envelopes) => this.openBatch(peer, envelopes));
   private readonly lastRepair = new Map<PeerId, number>();
+  private readonly typingThrottle = new TypingThrottle(CLIENT_TIMING.typingIntervalMs);
 
   constructor(private readonly ctx: MessengerContext) {
     this.outbox = new OutboxSender(ctx.transport, ctx.cipher, (peer, error) => this.sealFailed(peer, error));
@@ -108,6 +116,26 @@ export class Messenger {
   /** Persists the message, then sends it. Resolves once it is durably stored. */
   send(peer: PeerId, text: string): Promise<void> {
     return this.writes.add(peer, text);
+  }
+
+  /**
+   * The user is typing to `peer`: tell them, now and then (see TypingThrottle). Over an open
+   * channel only: the news is stale within seconds, so it is worth neither a relay through the
+   * server nor a mailbox blob, and it never starts a connection or a session.
+   */
+  async typing(peer: PeerId): Promise<void> {
+    const { transport, cipher } = this.ctx;
+    // Most keystrokes stop here, without reading the database.
+    if (!transport.isOpen(peer) || !this.typingThrottle.take(peer, Date.now())) return;
+    let envelopes: Uint8Array[] | null;
+    try {
+      // Not while sending is held (a session change not acknowledged, or blocked), and no session started.
+      envelopes = await cipher.seal(peer, [{ t: 'typing' }], { start: false, holdable: true });
+    } catch (error) {
+      this.sealFailed(peer, error);
+      return;
+    }
+    if (envelopes) await transport.send(peer, envelopes); // no channel any more: dropped, like the news it was
   }
 
   /** The user asked to try a "Not delivered" message again. */
@@ -181,16 +209,19 @@ export class Messenger {
       case 'sync':
         if ((await requeueAbove(peer, frame.have)) > 0) await this.kick(peer);
         return;
+      case 'typing':
+        this.ctx.onTyping(peer);
+        return;
     }
   }
 
-  /** Marks what the user now sees as read and tells the sender. */
+  /** Marks what the user now sees as read and tells the sender, unless the user chose not to. */
   async markRead(peer: PeerId): Promise<void> {
     if (!this.ctx.isViewing(peer)) return;
     const unread = await listUnreadIncoming(peer);
     if (unread.length === 0) return;
     const ids = await markIncomingRead(peer, unread.map((m) => m.id));
-    await this.sendReceipts(peer, 'read', ids);
+    if (this.ctx.sendsReadReceipts()) await this.sendReceipts(peer, 'read', ids);
   }
 
   /**
@@ -211,7 +242,9 @@ export class Messenger {
     }
     if (outcome.sessionChanged) this.ctx.onSecurityEvent({ kind: 'session_changed', peer });
     for (const frame of outcome.frames) if (!isMessage(frame)) await this.onControl(peer, frame);
-    const { ids, conversation } = outcome.committed;
+    const { ids, added, conversation } = outcome.committed;
+    // After the control frames: a message ends a typing frame that came before it in the batch.
+    if (added.length > 0) this.ctx.onMessagesCommitted(peer, added, conversation);
     await this.sendReceipts(peer, 'delivered', ids);
     if (outcome.failures.some((code) => SESSION_MISMATCH.has(code))) await this.repair(peer, conversation);
     // A gap: tell the sender what we hold so it resends what we lack.

@@ -18,12 +18,14 @@ import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
  * `sessionChanged` (a new session from the contact replaced a working one) forgets the discarded
  * ranges: a contact who restored their identity on a new device numbers from 1 again, and those
  * new messages must not be taken for copies of old ones.
+ * `added` holds the messages new to this device, in the sender's order (what the user may be
+ * told about).
  */
 export async function commitIncoming(
   from: PeerId,
   frames: MessagePeerFrame[],
   sessionChanged = false,
-): Promise<{ blocked: boolean; ids: string[]; added: number; conversation: ConversationRow }> {
+): Promise<{ blocked: boolean; ids: string[]; added: MessagePeerFrame[]; conversation: ConversationRow }> {
   return db.transaction('rw', db.contacts, db.messages, db.conversations, async () => {
     const [existing, stored, contact] = await Promise.all([
       db.messages.bulkGet(frames.map((f) => [from, f.id] as [PeerId, string])),
@@ -35,7 +37,7 @@ export async function commitIncoming(
     const fresh = dedupe(frames.filter((_, i) => !existing[i])).sort((a, b) => a.seq - b.seq);
     const { drop, discarded } = triageIncoming(fresh, blocked, sessionChanged ? [] : conversation.discarded);
     const newestRows: MessageRow[] = [];
-    let added = 0;
+    const added: MessagePeerFrame[] = [];
     for (const f of fresh) {
       if (drop.has(f.id)) {
         // A copy dropped again counts as received, so that sync frames stop asking for it. While
@@ -53,7 +55,7 @@ export async function commitIncoming(
       const row: MessageRow = { conversationId: from, id: f.id, direction: 'in', text: f.text, seq: f.seq, sentAt: f.ts, sortKey, state: 'delivered' };
       if (newest) newestRows.push(row);
       else await db.messages.add(row);
-      added += 1;
+      added.push(f);
       conversation = {
         ...conversation,
         ...recordPeerSeq(conversation, f.seq),

@@ -103,4 +103,11 @@ export const CLIENT_TIMING = {
   retryMaxMs: 5 * 60_000,
   /** `send` frames awaiting `accepted` at once, per contact (keeps under the server's rate). */
   sendWindow: 32,
+  /** While the user types, at most one typing frame per contact in this long. */
+  typingIntervalMs: 3_000,
+  /**
+   * How long "is typing…" stays up after the contact's last typing frame: longer than the
+   * interval above, so that it does not flicker while they keep typing.
+   */
+  typingShownMs: 5_000,
 } as const;

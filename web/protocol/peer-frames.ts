@@ -39,7 +39,13 @@ const SeqNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
  */
 const SyncFrame = v.object({ t: v.literal('sync'), have: SeqNumber, last: SeqNumber });
 
-const PeerFrameSchema = v.variant('t', [MessageFrame, ReceiptFrame, ProfileFrame, SyncFrame]);
+/**
+ * The sender is writing to us right now. Ephemeral: only sent over an open data channel, never
+ * stored, and shown for a few seconds (CLIENT_TIMING.typingShownMs) unless another one comes.
+ */
+const TypingFrame = v.object({ t: v.literal('typing') });
+
+const PeerFrameSchema = v.variant('t', [MessageFrame, ReceiptFrame, ProfileFrame, SyncFrame, TypingFrame]);
 export type PeerFrame = v.InferOutput<typeof PeerFrameSchema>;
 export type MessagePeerFrame = v.InferOutput<typeof MessageFrame>;
 export type ReceiptPeerFrame = v.InferOutput<typeof ReceiptFrame>;

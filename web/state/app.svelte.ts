@@ -25,13 +25,18 @@ import { deleteConversation, removeContact } from '../messaging/delete-history.t
 import { listMessages } from '../storage/messages.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { buildHistoryExport, historyFileName } from './history-export.ts';
+import { CLIENT_TIMING } from '../protocol/limits.ts';
+import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 import { unreadCounts } from '../storage/conversations.ts';
-import type { ContactRow, IdentityRow } from '../storage/db.ts';
+import type { ContactRow, ConversationRow, IdentityRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
-import { loadSettings, saveSetting, type Settings, type Theme } from '../storage/settings.ts';
+import { DEFAULT_SETTINGS, loadSettings, saveSetting, type Settings, type Theme } from '../storage/settings.ts';
 import { describePath, type PathView } from './path-view.ts';
 import { AlertList } from './alerts.svelte.ts';
 import { applyTheme } from './theme.ts';
+import { Notifier } from './notifier.svelte.ts';
+import { unreadTitle } from './notify-policy.ts';
+import { TypingIndicators } from './typing.svelte.ts';
 
 // The app's state and the services behind it, wired together once an identity exists.
 // Components read the $state fields and call the methods; services never touch the DOM.
@@ -62,7 +67,15 @@ export class AppState {
   ownIceServers = $state.raw<OwnIceServer[]>([]);
   /** The colour theme (a stored setting, applied at once). */
   theme = $state<Theme>('system');
+  /** Whether contacts are told when we have read their messages (a stored setting). */
+  readReceipts = $state(DEFAULT_SETTINGS.readReceipts);
   readonly alerts = new AlertList();
+  readonly notifier = new Notifier(
+    (peer) => this.select(peer),
+    (text) => this.alerts.raise(text),
+  );
+  /** Contacts typing to us right now. */
+  readonly typing = new TypingIndicators(CLIENT_TIMING.typingShownMs);
 
   private transport: Transport | null = null;
   private signaling: SignalingClient | null = null;
@@ -77,7 +90,7 @@ export class AppState {
     addEventListener('hashchange', () => this.takeInviteFromLocation());
     document.addEventListener('visibilitychange', () => {
       this.visible = document.visibilityState === 'visible';
-      if (this.visible && this.selected) void this.messenger?.markRead(this.selected);
+      if (this.visible && this.selected) this.conversationShown(this.selected);
     });
     const [identity, settings] = await Promise.all([loadIdentity(), loadSettings()]);
     this.theme = settings.theme;
@@ -123,7 +136,7 @@ export class AppState {
     if (!peer) return;
     // Opening a conversation is the moment to get a channel ready, before the first message.
     void this.messenger?.kick(peer);
-    void this.messenger?.markRead(peer);
+    this.conversationShown(peer);
   }
 
   /** Opens the conversation a found message is in, asking for that message to be shown. */
@@ -177,6 +190,11 @@ export class AppState {
     await this.messenger?.send(peer, text);
   }
 
+  /** The user is writing in the composer of `peer`'s conversation. */
+  typingTo(peer: PeerId): void {
+    void this.messenger?.typing(peer);
+  }
+
   async retry(peer: PeerId, id: string): Promise<void> {
     await this.messenger?.retry(peer, id);
   }
@@ -195,6 +213,17 @@ export class AppState {
   /** Called by the conversation view when new messages are shown. */
   messagesShown(peer: PeerId): void {
     void this.messenger?.markRead(peer);
+  }
+
+  /** Read receipts on or off: applies to what is read from now on. */
+  async setReadReceipts(on: boolean): Promise<void> {
+    this.readReceipts = on;
+    try {
+      await saveSetting('readReceipts', on);
+    } catch (error) {
+      console.error('settings not stored', error);
+      this.alerts.raise(`Could not store the read receipts setting: it stays ${on ? 'on' : 'off'} only until Tincan is reloaded.`);
+    }
   }
 
   pathView(peer: PeerId): PathView {
@@ -298,6 +327,8 @@ export class AppState {
     this.relayOnly = settings.relayOnly;
     this.chosenServer = settings.signalingUrl;
     this.ownIceServers = settings.iceServers;
+    this.readReceipts = settings.readReceipts;
+    this.notifier.load(settings);
     this.identity = identity;
     const keys: IdentityKeys = { id: identity.id, publicKey: identity.publicKey, secretKey: identity.secretKey };
     const signaling = new SignalingClient(this.serverUrl, keys, {
@@ -334,6 +365,12 @@ export class AppState {
       isViewing: (peer) => this.visible && this.selected === peer,
       isOnline: (peer) => this.online[peer] === true,
       canOpenChannel: () => this.canOpenChannel(),
+      sendsReadReceipts: () => this.readReceipts,
+      onMessagesCommitted: (peer, messages, conversation) => this.onMessagesCommitted(peer, messages, conversation),
+      onTyping: (peer) => {
+        // Nothing from a blocked contact is shown, their typing included.
+        if (!this.contacts.find((c) => c.id === peer)?.blocked) this.typing.heard(peer);
+      },
     });
     this.transport = transport;
     this.signaling = signaling;
@@ -349,8 +386,7 @@ export class AppState {
     });
     liveQuery(unreadCounts).subscribe((counts) => {
       this.unread = counts;
-      const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      document.title = total > 0 ? `(${total}) Tincan` : 'Tincan';
+      document.title = unreadTitle(counts);
     });
     signaling.start();
     this.phase = 'ready';
@@ -366,6 +402,23 @@ export class AppState {
       this.online = {};
       this.messenger?.outbox.serverLost();
     }
+  }
+
+  /** The conversation with `peer` is on screen: what it holds is read, its notification done. */
+  private conversationShown(peer: PeerId): void {
+    this.notifier.dismiss(peer);
+    void this.messenger?.markRead(peer);
+  }
+
+  /** New messages are stored: what they were typing has come, and the user may need telling. */
+  private onMessagesCommitted(peer: PeerId, messages: MessagePeerFrame[], conversation: ConversationRow): void {
+    this.typing.stop(peer);
+    const attention = { hidden: document.visibilityState === 'hidden', focused: document.hasFocus(), open: this.selected };
+    const latest = messages[messages.length - 1]!.text;
+    // Read from the database, not this.contacts: a sender added just now is not in that list yet.
+    void getContact(peer)
+      .then((contact) => this.notifier.messagesArrived(contact, latest, conversation.unread, attention))
+      .catch((error: unknown) => console.error('notification', error));
   }
 
   private kickAll(): void {

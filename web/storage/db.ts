@@ -104,6 +104,11 @@ export interface SettingsRow {
   /** STUN/TURN servers the user added. */
   iceServers?: OwnIceServer[];
   theme?: Theme;
+  /** Notifications and receipts (see storage/settings.ts). */
+  readReceipts?: boolean;
+  notifications?: boolean;
+  notificationText?: boolean;
+  notificationPromptDone?: boolean;
 }
 
 /**

@@ -14,9 +14,26 @@ export interface Settings {
   /** STUN/TURN servers the user added, used as well as the signaling server's (net/ice-policy.ts). */
   iceServers: OwnIceServer[];
   theme: Theme;
+  /** Tell contacts when their messages have been read (delivery receipts are always sent). */
+  readReceipts: boolean;
+  /** Show a system notification for messages that arrive while Tincan is not in view (once permitted). */
+  notifications: boolean;
+  /** Put the message text in notifications; off, they only say that a message came. */
+  notificationText: boolean;
+  /** The user answered (or waved away) the main screen's offer to turn notifications on. */
+  notificationPromptDone: boolean;
 }
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { relayOnly: false, signalingUrl: null, iceServers: [], theme: 'system' };
+export const DEFAULT_SETTINGS: Readonly<Settings> = {
+  relayOnly: false,
+  signalingUrl: null,
+  iceServers: [],
+  theme: 'system',
+  readReceipts: true,
+  notifications: true,
+  notificationText: true,
+  notificationPromptDone: false,
+};
 
 export async function loadSettings(): Promise<Settings> {
   const row = await db.settings.get('device');
@@ -25,6 +42,10 @@ export async function loadSettings(): Promise<Settings> {
     signalingUrl: row?.signalingUrl ?? DEFAULT_SETTINGS.signalingUrl,
     iceServers: row?.iceServers ?? DEFAULT_SETTINGS.iceServers,
     theme: row?.theme && THEMES.includes(row.theme) ? row.theme : DEFAULT_SETTINGS.theme,
+    readReceipts: row?.readReceipts ?? DEFAULT_SETTINGS.readReceipts,
+    notifications: row?.notifications ?? DEFAULT_SETTINGS.notifications,
+    notificationText: row?.notificationText ?? DEFAULT_SETTINGS.notificationText,
+    notificationPromptDone: row?.notificationPromptDone ?? DEFAULT_SETTINGS.notificationPromptDone,
   };
 }
 
