@@ -90,10 +90,13 @@ describe('sending typing frames', () => {
     expect([sealed, onChannel, viaServer]).toEqual([[], [], []]);
   });
 
-  it('never starts a session for it', async () => {
+  it('never starts a session for it; a keystroke without one does not use up the interval', async () => {
     session = false;
     await messenger.typing(ALICE);
     expect([sealed, onChannel, viaServer]).toEqual([[], [], []]);
+    session = true; // the first message started it
+    await messenger.typing(ALICE);
+    expect(onChannel).toEqual([{ t: 'typing' }]);
   });
 
   it('sends nothing while sending to the contact is held after a session change', async () => {

@@ -135,7 +135,8 @@ export class Messenger {
       this.sealFailed(peer, error);
       return;
     }
-    if (envelopes) await transport.send(peer, envelopes); // no channel any more: dropped, like the news it was
+    if (!envelopes) return this.typingThrottle.giveBack(peer);
+    await transport.send(peer, envelopes); // no channel any more: dropped, like the news it was
   }
 
   /** The user asked to try a "Not delivered" message again. */

@@ -23,4 +23,9 @@ export class TypingThrottle {
     this.lastSent.set(peer, now);
     return true;
   }
+
+  /** A frame taken could not go after all (no session yet, sending held): the next keystroke may try. */
+  giveBack(peer: PeerId): void {
+    this.lastSent.delete(peer);
+  }
 }
