@@ -71,7 +71,12 @@ export const test = base.extend<{ bed: Bed }>({
       page.on('pageerror', (error) => logs.push(`[${person.name}] page error: ${error.message}`));
       page.on('console', (message) => logs.push(`[${person.name}] ${message.type()}: ${message.text()}`));
       await beforeOpen?.(person.name, page);
-      await page.goto(SERVER_URL);
+      // A browser just started in a fresh namespace may still see its interfaces settle, and
+      // Chromium aborts a load on that (ERR_NETWORK_CHANGED, seen once in CI): load again then.
+      await page.goto(SERVER_URL).catch((error: unknown) => {
+        if (!String(error).includes('ERR_NETWORK_CHANGED')) throw error;
+        return page.goto(SERVER_URL);
+      });
       person.page = page;
     };
 
