@@ -133,9 +133,9 @@ export class OutboxSender {
   }
 
   /**
-   * Seals messages in the session with `peer`: 'held' while the user has not acknowledged that
-   * the contact's session changed (acknowledging it looks again), 'failed' (reported) when there
-   * is no session to be had.
+   * Seals messages in the session with `peer`: 'held' while sending to the contact is held (a
+   * session change the user has not acknowledged, or a blocked contact; acknowledging or
+   * unblocking looks again), 'failed' (reported) when there is no session to be had.
    */
   private async seal(peer: PeerId, messages: MessageRow[], pack: boolean): Promise<Uint8Array[] | 'held' | 'failed'> {
     try {
