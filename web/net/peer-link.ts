@@ -4,6 +4,7 @@ import type { IdentityKeys } from '../crypto/identity.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { SignalCandidate, SignalData, SignedSdp } from '../protocol/signal-data.ts';
+import { iceUfrag } from './ice-credentials.ts';
 import { readSelectedPath, type PathReport } from './path.ts';
 
 // One WebRTC attempt with one contact: a simple-peer data channel identified by a session ID
@@ -50,6 +51,8 @@ export class PeerLink {
   private restartDeadline: ReturnType<typeof setTimeout> | undefined;
   /** Time of the newest SDP accepted from the peer: an older one replayed is ignored. */
   private lastRemoteSdpTs = -1;
+  /** ICE credentials of the peer's SDP last applied: a copy of it must not be applied again. */
+  private remoteUfrag: string | null = null;
   private readonly onFinish: (() => void)[] = [];
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -105,6 +108,15 @@ export class PeerLink {
     }
     if (data.ts <= this.lastRemoteSdpTs) return; // a replay of an SDP already applied
     this.lastRemoteSdpTs = data.ts;
+    const ufrag = iceUfrag(data.sdp);
+    if (ufrag !== null && ufrag === this.remoteUfrag) {
+      // The peer sent its description again, freshly signed, because ours may have been lost.
+      // Applying it twice would break the connection (an answer in the stable state, or two
+      // answers to one offer): send our answer again instead, once it exists.
+      if (data.kind === 'offer') this.resendAnswer();
+      return;
+    }
+    this.remoteUfrag = ufrag;
     this.sp.signal({ type: data.kind, sdp: data.sdp });
   }
 
@@ -122,6 +134,9 @@ export class PeerLink {
       this.options.sendSignal({ kind: 'restart', sid: this.sid });
       return;
     }
+    // The restart offer is still being made (the deadline is set before it): it goes out by
+    // itself. Asking for another negotiation now would follow it with a second, plain offer.
+    if (this.restartDeadline !== undefined && pc.signalingState === 'stable') return;
     const pending = pc.signalingState === 'have-local-offer' ? pc.localDescription : null;
     clearTimeout(this.restartDeadline);
     this.restartDeadline = setTimeout(() => this.close('ICE restart was not answered'), CLIENT_TIMING.iceAttemptMs);
@@ -129,6 +144,7 @@ export class PeerLink {
       this.queueSignal({ type: 'offer', sdp: pending.sdp });
       return;
     }
+    console.info(`connection ${this.sid.slice(0, 8)}: restarting ICE`);
     pc.restartIce(); // the next offer carries fresh ICE credentials
     this.sp.negotiate();
   }
@@ -173,6 +189,12 @@ export class PeerLink {
     } else if ((ice === 'connected' || ice === 'completed') && this.state === 'open') {
       this.options.onPathChange(this); // e.g. a restart of a working connection after a network change
     }
+  }
+
+  /** Our answer to the peer's current offer goes again; if it is still being made, it goes by itself. */
+  private resendAnswer(): void {
+    const answer = this.sp._pc?.localDescription;
+    if (this.sp._pc?.signalingState === 'stable' && answer?.type === 'answer') this.queueSignal({ type: 'answer', sdp: answer.sdp });
   }
 
   /** Ends the attempt and tells the peer, so it drops its side now rather than at a timeout. */

@@ -235,6 +235,7 @@ export class Transport {
       rtcConfig: this.rtcConfig(),
       sendSignal: (data) => this.signaling.sendSignal(peer, data),
       onOpen: () => {
+        console.info(`connection ${link.sid.slice(0, 8)} open`);
         this.failures.delete(peer);
         this.handlers.onStatus(peer, { kind: 'open', path: null });
         this.handlers.onOpen(peer);
@@ -242,11 +243,14 @@ export class Transport {
       },
       onPathChange: () => this.showPath(peer, link),
       onInterrupted: () => {
+        console.info(`connection ${link.sid.slice(0, 8)} interrupted: ICE lost its path`);
         this.handlers.onStatus(peer, { kind: 'connecting' });
         this.signaling.probe(); // the network may have changed under the server's socket too
       },
       onData: (_, bytes) => void this.handlers.onEnvelope(peer, bytes).catch((error: unknown) => console.error('receive', error)),
       onClose: (_, reason) => {
+        // Kept in the console: why a connection ended is the first question when one drops.
+        console.info(`connection ${link.sid.slice(0, 8)} closed: ${reason}`);
         if (this.links.get(peer) !== link) return;
         this.links.delete(peer);
         this.handlers.onStatus(peer, { kind: 'none' });
