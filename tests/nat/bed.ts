@@ -44,6 +44,8 @@ export interface Bed {
   close(person: NatPerson): Promise<void>;
   /** Starts the person's browser again in their home, on the same profile. */
   reopen(person: NatPerson): Promise<void>;
+  /** Adds a line to the log attached to a failed case, timed like the browsers' lines. */
+  log(text: string): void;
 }
 
 export const test = base.extend<{ bed: Bed }>({
@@ -56,6 +58,8 @@ export const test = base.extend<{ bed: Bed }>({
     const scratch = mkdtempSync(join(tmpdir(), 'tincan-nat-'));
     const contexts = new Map<NatPerson, BrowserContext>();
     const logs: string[] = [];
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
     const stoppers: (() => Promise<void>)[] = [];
 
     let beforeOpen: BedOptions['beforeOpen'];
@@ -68,8 +72,8 @@ export const test = base.extend<{ bed: Bed }>({
       contexts.set(person, context);
       const page = context.pages()[0] ?? (await context.newPage());
       await page.addInitScript(recordPeerConnections);
-      page.on('pageerror', (error) => logs.push(`[${person.name}] page error: ${error.message}`));
-      page.on('console', (message) => logs.push(`[${person.name}] ${message.type()}: ${message.text()}`));
+      page.on('pageerror', (error) => logs.push(`${elapsed()} [${person.name}] page error: ${error.message}`));
+      page.on('console', (message) => logs.push(`${elapsed()} [${person.name}] ${message.type()}: ${message.text()}`));
       await beforeOpen?.(person.name, page);
       // A browser just started in a fresh namespace may still see its interfaces settle, and
       // Chromium aborts a load on that (ERR_NETWORK_CHANGED, seen once in CI): load again then.
@@ -109,6 +113,7 @@ export const test = base.extend<{ bed: Bed }>({
           contexts.delete(person);
         },
         reopen: open,
+        log: (text) => logs.push(`${elapsed()} [bed] ${text}`),
       });
     } finally {
       await Promise.all([...contexts.values()].map((context) => context.close().catch(() => undefined)));

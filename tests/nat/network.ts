@@ -134,17 +134,29 @@ export class TestNetwork {
   }
 
   /**
-   * The home's public address changes, as when a phone moves from Wi-Fi to mobile data: the
+   * The homes' public addresses change, as when a phone moves from Wi-Fi to mobile data: each
    * router gets a new WAN address and forgets every mapping it had (MASQUERADE drops the
-   * connections of a removed address). Returns the new address.
+   * connections of a removed address). Every old address goes before any new one comes, so that
+   * with several homes no packet from a new address can reach an old one that is still up: the
+   * peers learn nothing of each other's new address from the network. Returns the new addresses.
    */
-  changePublicAddress(home: Home): string {
-    const next = `${PUBLIC_PREFIX}.${Number(home.publicIp.split('.')[3]) + 100}`;
-    // Removing first: removing a primary address also removes the secondaries of its subnet.
-    ipIn(home.routerNs, 'addr', 'del', `${home.publicIp}/24`, 'dev', 'wan');
-    ipIn(home.routerNs, 'addr', 'add', `${next}/24`, 'dev', 'wan');
-    home.publicIp = next;
-    return next;
+  changePublicAddresses<T extends Home[]>(...homes: T): { [K in keyof T]: string } {
+    for (const home of homes) {
+      // The kernel forgets the old address's mappings in a deferred job, and a packet in between
+      // can carry one on; a real router's old address is simply gone. Drop what still uses it:
+      // flows the home started (NATed to the old address) and flows started to it (full cone).
+      for (const match of ['--ctrepldst', '--ctorigdst']) {
+        iptablesIn(home.routerNs, '-I', 'FORWARD', '1', '-m', 'conntrack', match, home.publicIp, '-j', 'DROP');
+      }
+      // Removing first: removing a primary address also removes the secondaries of its subnet.
+      ipIn(home.routerNs, 'addr', 'del', `${home.publicIp}/24`, 'dev', 'wan');
+    }
+    return homes.map((home) => {
+      const next = `${PUBLIC_PREFIX}.${Number(home.publicIp.split('.')[3]) + 100}`;
+      ipIn(home.routerNs, 'addr', 'add', `${next}/24`, 'dev', 'wan');
+      home.publicIp = next;
+      return next;
+    }) as { [K in keyof T]: string };
   }
 
   /**
