@@ -6,7 +6,7 @@ import { commitIncoming, markIncomingRead } from '../../web/messaging/receive.ts
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { MessagePages, PAGE_SIZE, type MessagePagesView } from '../../web/state/message-pages.ts';
 import { db } from '../../web/storage/db.ts';
-import { countBefore, listUnreadIncoming, pageStart, sortKeyBack } from '../../web/storage/messages.ts';
+import { countBefore, listUnreadIncoming, readPage, sortKeyBack } from '../../web/storage/messages.ts';
 import { historyText, makeHistory } from '../fixtures/history.ts';
 
 // Reading a long conversation a page at a time: keyset pagination on [conversationId+sortKey],
@@ -41,21 +41,29 @@ describe('keyset pagination', { timeout: 30_000 }, () => {
     expect(await sortKeyBack(carol, 0)).toBeUndefined();
   });
 
-  it('starts a page PAGE_SIZE back, or at the very start when no more than `whole` are left', async () => {
+  it('reads a page of PAGE_SIZE below a sort key, or all that is left when no more than `whole` are', async () => {
     const { messages } = await seed(2500);
-    expect(await pageStart(bob, null, 100, 1000)).toBe(messages[2400]!.sortKey);
-    expect(await pageStart(bob, messages[2400]!.sortKey, 100)).toBe(messages[2300]!.sortKey);
-    expect(await pageStart(bob, messages[101]!.sortKey, 100)).toBe(messages[1]!.sortKey);
-    expect(await pageStart(bob, messages[100]!.sortKey, 100)).toBeNull(); // exactly 100 left: the last page
-    expect(await pageStart(bob, messages[30]!.sortKey, 100)).toBeNull();
+    const texts = (page: { rows: { text: string }[] }) => page.rows.map((m) => m.text);
+    const newest = await readPage(bob, null, 100, 1000);
+    expect(newest.start).toBe(messages[2400]!.sortKey);
+    expect(texts(newest)).toEqual(numbered(2401, 2500));
+    const older = await readPage(bob, messages[2400]!.sortKey, 100);
+    expect(older.start).toBe(messages[2300]!.sortKey);
+    expect(texts(older)).toEqual(numbered(2301, 2400));
+    expect((await readPage(bob, messages[101]!.sortKey, 100)).start).toBe(messages[1]!.sortKey);
+    const last = await readPage(bob, messages[100]!.sortKey, 100); // exactly 100 left: the last page
+    expect(last.start).toBeNull();
+    expect(texts(last)).toEqual(numbered(1, 100));
+    expect(await readPage(bob, messages[30]!.sortKey, 100)).toEqual({ start: null, rows: messages.slice(0, 30) });
     expect(await countBefore(bob, messages[2400]!.sortKey)).toBe(2400);
   });
 
-  it('takes a conversation of up to `whole` messages at once', async () => {
-    await seed(1000);
-    expect(await pageStart(bob, null, 100, 1000)).toBeNull();
-    await seed(1); // now 1001 (another history in the same conversation, later sort keys or not)
-    expect(await pageStart(bob, null, 100, 1000)).not.toBeNull();
+  it('reads a conversation of up to `whole` messages at once', async () => {
+    const { messages } = await seed(1000);
+    expect(await readPage(bob, null, 100, 1000)).toEqual({ start: null, rows: messages });
+    expect(await readPage(carol, null, 100, 1000)).toEqual({ start: null, rows: [] });
+    await seed(1); // now 1001 (another history in the same conversation)
+    expect((await readPage(bob, null, 100, 1000)).rows).toHaveLength(100);
   });
 });
 

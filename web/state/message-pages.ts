@@ -1,7 +1,7 @@
 import { liveQuery, type Subscription } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessageRow } from '../storage/db.ts';
-import { countBefore, listMessages, pageStart } from '../storage/messages.ts';
+import { countBefore, listMessages, readPage } from '../storage/messages.ts';
 
 // The part of a conversation the view holds: the newest page when it opens, then older pages as
 // the user scrolls up, never the whole of a long conversation. Pages are contiguous ranges of
@@ -33,9 +33,8 @@ export interface MessagePagesView {
 
 export const EMPTY_VIEW: MessagePagesView = { rows: [], loaded: false, reachedStart: false, loadingOlder: false, olderCount: null };
 
+/** Sort keys from `start` up to the next newer page's start (the newest page: open upwards). */
 interface Page {
-  /** Its range is [start, below); below null: open upwards (the newest page). */
-  readonly below: string | null;
   /** Found by its first read and then fixed; null: the start of the conversation. */
   start: string | null | undefined;
   /** null until its first read. */
@@ -46,8 +45,13 @@ interface Page {
 export class MessagePages {
   /** Newest first; only the oldest may still be waiting for its first read. */
   private readonly pages: Page[] = [];
-  private olderCount: number | null = null;
-  private counting: { before: string; subscription?: Subscription } | null = null;
+  /**
+   * How many messages came before the newest page when it was read: counted once, not live (a
+   * live count re-runs on every message written to the table). A message placed among the older
+   * ones after that (one that arrived late) shifts the positions by one; that is rare.
+   */
+  private countBeforeNewest: number | null = null;
+  private counting = false;
   private closed = false;
 
   constructor(
@@ -67,21 +71,20 @@ export class MessagePages {
   close(): void {
     this.closed = true;
     for (const page of this.pages) page.subscription?.unsubscribe();
-    this.counting?.subscription?.unsubscribe();
   }
 
   private open(below: string | null, whole: number): void {
-    const page: Page = { below, start: undefined, rows: null };
+    const page: Page = { start: undefined, rows: null };
     this.pages.push(page);
     page.subscription = liveQuery(async () => {
-      // Where the page starts is decided once. Later reads keep the range, so a message that
-      // arrives late (placed among older ones) shows up in the page whose range holds it.
-      if (page.start === undefined) page.start = await pageStart(this.peer, below, PAGE_SIZE, whole);
-      return listMessages(this.peer, page.start, below);
+      // Where the page starts is decided by its first read. Later reads keep the range, so a
+      // message that arrives late (placed among older ones) shows up in the page that holds it.
+      if (page.start !== undefined) return listMessages(this.peer, page.start, below);
+      const first = await readPage(this.peer, below, PAGE_SIZE, whole);
+      page.start = first.start;
+      return first.rows;
     }).subscribe({
       next: (rows) => {
-        // The messages before it were counted before it was read: they are fewer by its rows.
-        if (page.rows === null && this.olderCount !== null) this.olderCount = Math.max(0, this.olderCount - rows.length);
         page.rows = rows;
         this.changed();
       },
@@ -92,39 +95,41 @@ export class MessagePages {
 
   private changed(): void {
     if (this.closed) return;
-    const oldest = this.pages.at(-1);
-    const reachedStart = oldest !== undefined && oldest.rows !== null && oldest.start === null;
-    if (reachedStart) this.stopCounting(0);
-    else if (oldest?.rows && typeof oldest.start === 'string') this.countBefore(oldest.start);
-    let rows: MessageRow[] = [];
-    for (let i = this.pages.length - 1; i >= 0; i--) rows = rows.concat(this.pages[i]!.rows ?? []);
+    const newest = this.pages[0]!;
+    const oldest = this.pages.at(-1)!;
+    if (typeof newest.start === 'string' && newest.rows !== null) this.countOnce(newest.start);
+    const reachedStart = oldest.rows !== null && oldest.start === null;
+    const rows = ([] as MessageRow[]).concat(...this.pages.map((page) => page.rows ?? []).reverse());
+    const belowNewest = rows.length - (newest.rows?.length ?? 0);
     this.onchange({
       rows,
-      loaded: this.pages[0]?.rows !== null,
+      loaded: newest.rows !== null,
       reachedStart,
-      loadingOlder: this.pages.length > 1 && oldest?.rows === null,
-      olderCount: this.olderCount,
+      loadingOlder: oldest !== newest && oldest.rows === null,
+      olderCount: reachedStart ? 0 : this.countBeforeNewest === null ? null : Math.max(0, this.countBeforeNewest - belowNewest),
     });
   }
 
-  /** Keeps the count of the messages before the oldest read (for positions in the list) live. */
-  private countBefore(before: string): void {
-    if (this.counting?.before === before) return;
-    this.counting?.subscription?.unsubscribe();
-    const counting: { before: string; subscription?: Subscription } = { before };
-    this.counting = counting;
-    counting.subscription = liveQuery(() => countBefore(this.peer, before)).subscribe({
-      next: (count) => {
-        this.olderCount = count;
-        this.changed();
-      },
-      error: (error: unknown) => console.error('messages not counted', error),
+  private countOnce(start: string): void {
+    if (this.counting) return;
+    this.counting = true;
+    // Once the page is on screen: counting a long history keeps the database (and a core) busy
+    // for a few milliseconds, which showing the newest messages should not wait for.
+    whenIdle(() => {
+      if (this.closed) return;
+      countBefore(this.peer, start).then(
+        (count) => {
+          this.countBeforeNewest = count;
+          this.changed();
+        },
+        (error: unknown) => console.error('messages not counted', error),
+      );
     });
-  }
-
-  private stopCounting(count: number): void {
-    this.counting?.subscription?.unsubscribe();
-    this.counting = null;
-    this.olderCount = count;
   }
 }
+
+/** Runs `task` when the page is idle (where the browser tells; elsewhere, as the next task). */
+const whenIdle = (task: () => void): void => {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 1000 });
+  else setTimeout(task, 0);
+};

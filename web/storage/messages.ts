@@ -4,7 +4,8 @@ import type { PeerId } from '../protocol/ids.ts';
 
 // A conversation can hold 100 000 messages, so nothing here reads one whole unless asked to: the
 // conversation view reads pages by sortKey (keyset pagination on [conversationId+sortKey]), and
-// finds where a page starts by stepping an index cursor back, which reads no message.
+// finds out whether more lie beyond a page by stepping an index cursor back, which reads no
+// message.
 
 /** Sort keys in [from, to): null is an open end. */
 const sortKeyRange = (conversationId: PeerId, from: string | null, to: string | null) =>
@@ -26,14 +27,28 @@ export async function sortKeyBack(conversationId: PeerId, back: number, below: s
 }
 
 /**
- * Where the page of the `size` messages below `below` starts: the sortKey of its oldest message,
- * or null when no more than `whole` messages lie below (whole ≥ size): then the page takes them
- * all, down to the start of the conversation.
+ * The page of the `size` messages below `below` (null: the newest of all), oldest first, with
+ * where it starts: the sortKey of its oldest message, or null when no more than `whole` messages
+ * lie below (whole ≥ size): then the page is all of them, down to the start of the conversation.
+ * One transaction, usually one round trip: the page (one getAll, newest first) and the check
+ * beside it.
  */
-export async function pageStart(conversationId: PeerId, below: string | null, size: number, whole = size): Promise<string | null> {
-  const [beyond, start] = await Promise.all([sortKeyBack(conversationId, whole, below), sortKeyBack(conversationId, size - 1, below)]);
-  return beyond === undefined ? null : (start ?? null);
-}
+export const readPage = (
+  conversationId: PeerId,
+  below: string | null,
+  size: number,
+  whole = size,
+): Promise<{ start: string | null; rows: MessageRow[] }> =>
+  db.transaction('r', db.messages, async () => {
+    const [page, beyond] = await Promise.all([
+      sortKeyRange(conversationId, null, below).reverse().limit(size).toArray(),
+      sortKeyBack(conversationId, whole, below),
+    ]);
+    page.reverse();
+    if (beyond !== undefined) return { start: page[0]!.sortKey, rows: page };
+    if (page.length < size || whole === size) return { start: null, rows: page };
+    return { start: null, rows: await listMessages(conversationId, null, below) };
+  });
 
 /** How many messages come before `sortKey` (for positions in a list that holds only the newest). */
 export const countBefore = (conversationId: PeerId, sortKey: string): Promise<number> =>

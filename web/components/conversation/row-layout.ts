@@ -55,6 +55,10 @@ export class RowLayout {
     return true;
   }
 
+  measured(id: string): boolean {
+    return this.heights.has(id);
+  }
+
   /** The height assumed for a row not measured yet. */
   get estimate(): number {
     return this.heights.size === 0 ? this.initialEstimate : this.measuredSum / this.heights.size;
