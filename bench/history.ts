@@ -49,8 +49,11 @@ interface OpenRun {
 
 interface PageRun {
   ms: number;
-  /** The message at the top of the viewport before the older page came was at the same place after it. */
-  kept: boolean;
+  /**
+   * How far (px) the message at the top of the viewport moved while the older page was added
+   * above it (0: not at all); null if it was no longer rendered.
+   */
+  shift: number | null;
 }
 
 export interface HistoryResult {
@@ -121,15 +124,16 @@ function openAndPaint({ contact, newest }: { contact: string; newest: string }):
 async function scrollThroughOlder(pages: number): Promise<{ runs: PageRun[]; setSize: number | null }> {
   const list = document.querySelector<HTMLElement>('ul[aria-label="Messages"]')!;
   const scroller = list.parentElement!;
-  /** The item at the top of the viewport: its aria-posinset and where it is. */
-  const atTop = (): { pos: string; top: number } | null => {
+  /** The message at the top of the viewport (its text: "history N", unique) and where it is. */
+  const textOf = (li: Element) => li.querySelector('p')?.textContent ?? '';
+  const atTop = (): { text: string; top: number } | null => {
     const top = scroller.getBoundingClientRect().top;
     const item = [...list.children].find((li) => li.getBoundingClientRect().bottom > top + 1);
-    return item ? { pos: item.getAttribute('aria-posinset') ?? '', top: item.getBoundingClientRect().top } : null;
+    return item ? { text: textOf(item), top: item.getBoundingClientRect().top } : null;
   };
   const runs: PageRun[] = [];
   for (let i = 0; i < pages; i++) {
-    let before: { pos: string; top: number } | null = null;
+    let before: { text: string; top: number } | null = null;
     const t0 = performance.now();
     await new Promise<void>((resolve) => {
       const observer = new MutationObserver(() => {
@@ -150,9 +154,9 @@ async function scrollThroughOlder(pages: number): Promise<{ runs: PageRun[]; set
       toTop();
     });
     await (window as PaintWindow).__afterPaint!();
-    const start = before as { pos: string; top: number } | null; // set by the observer
-    const same = [...list.children].find((li) => li.getAttribute('aria-posinset') === start?.pos);
-    runs.push({ ms: performance.now() - t0, kept: start !== null && same !== undefined && Math.abs(same.getBoundingClientRect().top - start.top) < 1 });
+    const start = before as { text: string; top: number } | null; // set by the observer
+    const same = [...list.children].find((li) => textOf(li) === start?.text);
+    runs.push({ ms: performance.now() - t0, shift: start !== null && same !== undefined ? same.getBoundingClientRect().top - start.top : null });
   }
   const setSize = list.firstElementChild?.getAttribute('aria-setsize');
   return { runs, setSize: setSize ? Number(setSize) : null };
@@ -231,7 +235,8 @@ export function reportHistory(r: HistoryResult): void {
   const items = summarize(r.opens.map((o) => o.items));
   console.log(`list items in the DOM when painted: median ${fmt(items.median)}, max ${fmt(items.max)} (of ${messages})`);
   console.log(`newest message in view when painted: ${r.opens.filter((o) => o.newestInView).length}/${r.opens.length} runs`);
-  console.log(`scroll position kept while older pages were added above: ${r.pages.filter((p) => p.kept).length}/${r.pages.length} pages`);
+  const moved = r.pages.flatMap((p, i) => (p.shift !== null && Math.abs(p.shift) < 1 ? [] : [`page ${i + 1}: ${p.shift === null ? 'gone' : `${fmt(p.shift)} px`}`]));
+  console.log(`scroll position kept while older pages were added above: ${r.pages.length - moved.length}/${r.pages.length} pages${moved.length > 0 ? ` (moved: ${moved.join(', ')})` : ''}`);
   console.log(`aria-setsize after reading ${r.pages.length} older pages: ${r.setSize ?? '—'} (expected ${messages})`);
   console.log(`target: open median < ${HISTORY_TARGET_OPEN_MS} ms: ${pass(open.median < HISTORY_TARGET_OPEN_MS)}`);
 }

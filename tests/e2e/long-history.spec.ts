@@ -1,7 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import { historyText, makeHistory, mirrorHistory, storedIds, writeHistory } from '../fixtures/history.ts';
 import { test } from '../fixtures/tincan.ts';
-import { contactItem, introduce, messageItems, messageTexts, openChat, sendMessage } from '../fixtures/ui.ts';
+import { contactItem, introduce, messageItems, messageTexts, openChat, sendMany, sendMessage } from '../fixtures/ui.ts';
 
 // A long conversation: its history is written straight into both browsers' IndexedDB, as the
 // product stores it (tests/fixtures/history.ts), since sending thousands of messages would take
@@ -66,6 +66,12 @@ test('a conversation of thousands of messages opens at the newest, scrolls back 
   await expect(messageTexts(alice.page).last()).toHaveText('fresh from Bob');
   await expect(alice.page.getByText('fresh from Bob', { exact: true })).toBeInViewport();
   await expect(items.last()).toHaveAttribute('aria-posinset', String(MESSAGES + 2));
+  // A burst keeps the list at the bottom too.
+  const burst = Array.from({ length: 40 }, (_, i) => `burst ${i + 1}`);
+  await sendMany(bob, burst);
+  await expect(messageTexts(alice.page).last()).toHaveText('burst 40');
+  await expect(alice.page.getByText('burst 40', { exact: true })).toBeInViewport();
+  await expect(items.last()).toHaveAttribute('aria-posinset', String(MESSAGES + 2 + burst.length));
   await expect(messageItems(bob.page).last().getByRole('img', { name: 'Read' })).toBeVisible();
   await expect(contactItem(alice.page, 'Bob')).not.toContainText('unread');
 });
