@@ -1,0 +1,27 @@
+import type { PeerId } from '../protocol/ids.ts';
+import { EMPTY_VIEW, MessagePages, type MessagePagesView } from './message-pages.ts';
+
+/**
+ * A conversation's messages as rune state, read a page at a time (state/message-pages.ts).
+ * Must be created while a component initialises (it owns an $effect); a new peer starts over.
+ */
+export class MessageWindow {
+  view = $state.raw<MessagePagesView>(EMPTY_VIEW);
+  private pages: MessagePages | null = null;
+
+  constructor(peer: () => PeerId) {
+    $effect(() => {
+      const pages = new MessagePages(peer(), (view) => (this.view = view));
+      this.pages = pages;
+      return () => {
+        pages.close();
+        this.view = EMPTY_VIEW;
+      };
+    });
+  }
+
+  /** The user scrolled up to the oldest message read so far. */
+  loadOlder(): void {
+    this.pages?.loadOlder();
+  }
+}
