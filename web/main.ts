@@ -1,7 +1,10 @@
 import { mount } from 'svelte';
 import App from './components/App.svelte';
 import { app } from './state/app.svelte.ts';
+import { appUpdate } from './state/app-update.svelte.ts';
 import './app.css';
 
 mount(App, { target: document.getElementById('app')! });
 void app.boot();
+// The service worker makes a build installable and usable offline; `vite` (dev) has none.
+if (import.meta.env.PROD) appUpdate.register();
