@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launch as launchChrome, type LaunchedChrome } from 'chrome-launcher';
+import { launch as launchChrome } from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Config, type Flags } from 'lighthouse';
-import { chromium } from 'playwright-core';
 import { createSignalServer } from '../signal-server/server.ts';
 import { chromiumArgs, chromiumExecutable, launchPersistentChromium } from '../tests/fixtures/chromium.ts';
 import { buildIfStale } from './build-if-stale.ts';
@@ -15,13 +14,14 @@ import { buildIfStale } from './build-if-stale.ts';
 // Full reports go to .lighthouse/ (JSON and HTML).
 //
 // Two screens: the first run (no identity yet: what every new visitor loads) and the main screen
-// (an identity made beforehand through the first-run form, as a person would; the service worker,
-// its caches and the HTTP cache are cleared before the run, so that load is cold too). Each in
-// Lighthouse's mobile (its default: a mid-range phone, throttled) and desktop presets.
+// (an identity made beforehand through the first-run form, as a person would, in an earlier
+// browser session on the same profile; its service worker, caches and HTTP cache cleared, so that
+// this load is cold too). Each in Lighthouse's mobile (its default: a mid-range phone,
+// throttled) and desktop presets.
 //
 // `--runs N` runs each of them N times and prints the median of each score (performance varies
 // from run to run with the machine's load, which is printed too); the reports kept are the run
-// with the median performance score.
+// with the median performance score. `--screen first-run` or `--screen main` scores only one.
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'] as const;
 const REPORT_DIR = '.lighthouse';
@@ -48,9 +48,12 @@ interface ScreenScores {
   shortfalls: string[];
 }
 
-const { values: options } = parseArgs({ options: { runs: { type: 'string', default: '1' } } });
+const SCREENS: Screen[] = ['first-run', 'main'];
+const { values: options } = parseArgs({ options: { runs: { type: 'string', default: '1' }, screen: { type: 'string' } } });
 const runs = Number(options.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, not ${options.runs}`);
+const screens = SCREENS.filter((screen) => options.screen === undefined || options.screen === screen);
+if (screens.length === 0) throw new Error(`--screen must be one of ${SCREENS.join(', ')}, not ${options.screen}`);
 
 buildIfStale();
 const dataDir = mkdtempSync(join(tmpdir(), 'tincan-lighthouse-'));
@@ -59,7 +62,7 @@ mkdirSync(REPORT_DIR, { recursive: true });
 try {
   const load = loadavg()[0]!.toFixed(1);
   const results: ScreenScores[] = [];
-  for (const screen of ['first-run', 'main'] as const) {
+  for (const screen of screens) {
     for (const formFactor of ['mobile', 'desktop'] as const) {
       const all: Run[] = [];
       for (let i = 0; i < runs; i++) all.push(await scoreScreen(server.url, screen, formFactor));
@@ -81,60 +84,66 @@ try {
 
 async function scoreScreen(url: string, screen: Screen, formFactor: FormFactor): Promise<Run> {
   const profile = mkdtempSync(join(tmpdir(), 'tincan-lighthouse-profile-'));
-  const chromePath = chromiumExecutable();
-  const chrome = await launchChrome({
-    ...(chromePath ? { chromePath } : {}),
-    chromeFlags: ['--headless=new', ...chromiumArgs()],
-    userDataDir: profile,
-  });
   try {
-    if (screen === 'main') await makeIdentity(chrome, url);
-    const flags: Flags = {
-      port: chrome.port,
-      output: ['json', 'html'],
-      logLevel: 'error',
-      onlyCategories: [...CATEGORIES],
-      // The main screen needs the identity in IndexedDB; makeIdentity cleared the rest itself.
-      disableStorageReset: screen === 'main',
-    };
-    const config: Config | undefined = formFactor === 'desktop' ? desktopConfig : undefined;
-    const result = await lighthouse(url, flags, config);
-    if (!result) throw new Error('Lighthouse returned no result');
-    const { lhr } = result;
-    if (lhr.runtimeError) throw new Error(`Lighthouse: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
-    const [json, html] = result.report as string[];
-    const scores = Object.fromEntries(CATEGORIES.map((id) => [id, Math.round((lhr.categories[id]?.score ?? 0) * 100)])) as Scores;
-    const counted = new Set(CATEGORIES.flatMap((id) => lhr.categories[id]?.auditRefs.filter((ref) => ref.weight > 0).map((ref) => ref.id) ?? []));
-    const shortfalls = Object.values(lhr.audits)
-      .filter((audit) => counted.has(audit.id) && audit.score !== null && audit.score < LIST_BELOW)
-      .map((audit) => `${audit.id} ${audit.score}${audit.displayValue ? ` (${audit.displayValue})` : ''}`);
-    return { scores, shortfalls, reports: { json: json!, html: html! } };
+    if (screen === 'main') await makeIdentity(profile, url);
+    const chromePath = chromiumExecutable();
+    const chrome = await launchChrome({
+      ...(chromePath ? { chromePath } : {}),
+      chromeFlags: ['--headless=new', ...chromiumArgs()],
+      userDataDir: profile,
+    });
+    try {
+      return await audit(url, chrome.port, screen, formFactor);
+    } finally {
+      chrome.kill();
+    }
   } finally {
-    chrome.kill();
     rmSync(profile, { recursive: true, force: true });
   }
 }
 
+async function audit(url: string, port: number, screen: Screen, formFactor: FormFactor): Promise<Run> {
+  const flags: Flags = {
+    port,
+    output: ['json', 'html'],
+    logLevel: 'error',
+    onlyCategories: [...CATEGORIES],
+    // The main screen needs the identity in IndexedDB; makeIdentity cleared the rest.
+    disableStorageReset: screen === 'main',
+  };
+  const config: Config | undefined = formFactor === 'desktop' ? desktopConfig : undefined;
+  const result = await lighthouse(url, flags, config);
+  if (!result) throw new Error('Lighthouse returned no result');
+  const { lhr } = result;
+  if (lhr.runtimeError) throw new Error(`Lighthouse: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  const [json, html] = result.report as string[];
+  const scores = Object.fromEntries(CATEGORIES.map((id) => [id, Math.round((lhr.categories[id]?.score ?? 0) * 100)])) as Scores;
+  const counted = new Set(CATEGORIES.flatMap((id) => lhr.categories[id]?.auditRefs.filter((ref) => ref.weight > 0).map((ref) => ref.id) ?? []));
+  const shortfalls = Object.values(lhr.audits)
+    .filter((audit) => counted.has(audit.id) && audit.score !== null && audit.score < LIST_BELOW)
+    .map((audit) => `${audit.id} ${audit.score}${audit.displayValue ? ` (${audit.displayValue})` : ''}`);
+  return { scores, shortfalls, reports: { json: json!, html: html! } };
+}
+
 /**
- * Makes an identity through the first-run form, as a person would, in the browser Lighthouse is
- * about to use; then clears the service worker, its caches and the HTTP cache, so that the
- * measured load fetches the app from the server again, and closes the page, so that its tab
- * lock is free for Lighthouse's.
+ * Makes an identity through the first-run form, as a person would, in a browser session on
+ * `profile` that ends before Lighthouse starts its own on it (the identity stays in IndexedDB);
+ * the service worker, its caches and the HTTP cache are cleared first, so that the measured load
+ * fetches the app from the server again.
  */
-async function makeIdentity(chrome: LaunchedChrome, url: string): Promise<void> {
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+async function makeIdentity(profile: string, url: string): Promise<void> {
+  const context = await launchPersistentChromium(profile);
   try {
-    const page = await browser.contexts()[0]!.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     await page.getByLabel('Display name').fill('Lighthouse');
     await page.getByRole('button', { name: 'Create identity' }).click();
     await page.getByRole('button', { name: 'Share invite' }).waitFor();
-    const cdp = await page.context().newCDPSession(page);
+    const cdp = await context.newCDPSession(page);
     await cdp.send('Storage.clearDataForOrigin', { origin: new URL(url).origin, storageTypes: 'service_workers,cache_storage' });
     await cdp.send('Network.clearBrowserCache');
-    await page.close();
   } finally {
-    await browser.close(); // disconnects; the browser stays up for Lighthouse
+    await context.close();
   }
 }
 
