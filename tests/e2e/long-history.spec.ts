@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import { historyText, makeHistory, mirrorHistory, storedIds, writeHistory } from '../fixtures/history.ts';
-import { test } from '../fixtures/tincan.ts';
+import { test, type Person } from '../fixtures/tincan.ts';
 import { contactItem, introduce, messageItems, messageTexts, openChat, sendMany, sendMessage } from '../fixtures/ui.ts';
 
 // A long conversation: its history is written straight into both browsers' IndexedDB, as the
@@ -27,14 +27,18 @@ async function scrollUntilInView(page: Page, deltaY: number, target: ReturnType<
   }).toPass({ timeout: 60_000, intervals: [50] });
 }
 
-test('a conversation of thousands of messages opens at the newest, scrolls back to the first, and follows new ones', async ({ people }) => {
-  const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);
+/** Alice and Bob, introduced, with MESSAGES between them in ten days (a separator for each day), both reloaded. */
+async function longConversation(alice: Person, bob: Person): Promise<void> {
   await introduce(alice, bob);
   const [aliceIds, bobIds] = await Promise.all([storedIds(alice.page), storedIds(bob.page)]);
-  // Ten days of history, so that it has a separator for each day.
   const history = makeHistory(bobIds.self, MESSAGES, { start: Date.now() - 10 * DAY_MS, stepMs: (10 * DAY_MS) / MESSAGES });
   await Promise.all([writeHistory(alice.page, history), writeHistory(bob.page, mirrorHistory(history, aliceIds.self))]);
   await Promise.all([alice.page.reload(), bob.page.reload()]);
+}
+
+test('a conversation of thousands of messages opens at the newest, scrolls back to the first, and follows new ones', async ({ people }) => {
+  const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);
+  await longConversation(alice, bob);
 
   await openChat(alice, 'Bob');
   const newest = alice.page.getByText(historyText(MESSAGES), { exact: true });
@@ -74,4 +78,26 @@ test('a conversation of thousands of messages opens at the newest, scrolls back 
   await expect(items.last()).toHaveAttribute('aria-posinset', String(MESSAGES + 2 + burst.length));
   await expect(messageItems(bob.page).last().getByRole('img', { name: 'Read' })).toBeVisible();
   await expect(contactItem(alice.page, 'Bob')).not.toContainText('unread');
+});
+
+test('a search result far back in a long conversation opens the conversation there', async ({ people }) => {
+  const [alice, bob] = await Promise.all([people.launch('Alice'), people.launch('Bob')]);
+  await longConversation(alice, bob);
+
+  // Far older than the page a conversation opens with, and than the one after it.
+  const old = historyText(1234);
+  await alice.page.getByRole('searchbox', { name: 'Search messages' }).fill(old);
+  const results = alice.page.getByRole('list', { name: 'Search results' }).getByRole('listitem');
+  await expect(results).toHaveCount(1);
+  await results.first().getByRole('button').click();
+
+  const found = messageItems(alice.page).filter({ has: alice.page.getByText(old, { exact: true }) });
+  await expect(found).toBeInViewport();
+  await expect(found).toHaveAttribute('aria-current', 'true');
+  await expect(found).toHaveAttribute('aria-posinset', '1234');
+  expect(await messageItems(alice.page).count()).toBeLessThan(100);
+  // The list goes on from there both ways: older messages above (read as it goes; a turn of the
+  // wheel shorter than the viewport, so that no message goes by unrendered), newer ones below.
+  await scrollUntilInView(alice.page, -300, alice.page.getByText(historyText(1000), { exact: true }));
+  await scrollUntilInView(alice.page, 20_000, alice.page.getByText(historyText(MESSAGES), { exact: true }));
 });

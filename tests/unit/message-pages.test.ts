@@ -6,7 +6,7 @@ import { commitIncoming, markIncomingRead } from '../../web/messaging/receive.ts
 import { toBase64Url } from '../../web/protocol/encoding.ts';
 import { MessagePages, PAGE_SIZE, type MessagePagesView } from '../../web/state/message-pages.ts';
 import { db } from '../../web/storage/db.ts';
-import { countBefore, listUnreadIncoming, readPage, sortKeyBack } from '../../web/storage/messages.ts';
+import { countBefore, listUnreadIncoming, readPage, readThrough, sortKeyBack } from '../../web/storage/messages.ts';
 import { historyText, makeHistory } from '../fixtures/history.ts';
 
 // Reading a long conversation a page at a time: keyset pagination on [conversationId+sortKey],
@@ -58,6 +58,15 @@ describe('keyset pagination', { timeout: 30_000 }, () => {
     expect(await countBefore(bob, messages[2400]!.sortKey)).toBe(2400);
   });
 
+  it('reads back through a given message, with some before it, up to a sort key', async () => {
+    const { messages } = await seed(2500);
+    const through = await readThrough(bob, messages[500]!.sortKey, messages[2400]!.sortKey, 20);
+    expect(through.start).toBe(messages[480]!.sortKey);
+    expect(through.rows.map((m) => m.text)).toEqual(numbered(481, 2400));
+    // Fewer than the context before it: down to the first message.
+    expect(await readThrough(bob, messages[5]!.sortKey, messages[100]!.sortKey, 20)).toEqual({ start: null, rows: messages.slice(0, 100) });
+  });
+
   it('reads a conversation of up to `whole` messages at once', async () => {
     const { messages } = await seed(1000);
     expect(await readPage(bob, null, 100, 1000)).toEqual({ start: null, rows: messages });
@@ -96,6 +105,28 @@ describe('the pages of an open conversation', { timeout: 30_000 }, () => {
     }
     expect(view).toMatchObject({ reachedStart: true, olderCount: 0 });
     expect(texts(view)).toEqual(numbered(1, 1250));
+  });
+
+  it('reads back to a message it is asked to reach, in one page, and not again once it holds it', async () => {
+    const { messages } = await seed(2500);
+    open();
+    // Asked before the first page is there: it waits for it.
+    pages!.reach(messages[1000]!.sortKey);
+    await until((v) => v.loaded && !v.loadingOlder && v.rows.length > PAGE_SIZE);
+    expect(texts(view)).toEqual(numbered(981, 2500));
+    await until((v) => v.olderCount !== null);
+    expect(view.olderCount).toBe(980);
+
+    pages!.reach(messages[2000]!.sortKey); // read already
+    expect(view.loadingOlder).toBe(false);
+    pages!.reach(messages[900]!.sortKey);
+    expect(view.loadingOlder).toBe(true);
+    await until((v) => !v.loadingOlder);
+    expect(texts(view)).toEqual(numbered(881, 2500));
+    // Scrolling up goes on from there.
+    pages!.loadOlder();
+    await until((v) => !v.loadingOlder);
+    expect(texts(view)).toEqual(numbered(781, 2500));
   });
 
   it('opens a short conversation whole', async () => {

@@ -1,7 +1,7 @@
 import { liveQuery, type Subscription } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessageRow } from '../storage/db.ts';
-import { countBefore, listMessages, readPage } from '../storage/messages.ts';
+import { countBefore, listMessages, readPage, readThrough } from '../storage/messages.ts';
 
 // The part of a conversation the view holds: the newest page when it opens, then older pages as
 // the user scrolls up, never the whole of a long conversation. Pages are contiguous ranges of
@@ -17,6 +17,9 @@ export const PAGE_SIZE = 100;
  * the list's items for conversations of up to ~550). Beyond it, pages of PAGE_SIZE.
  */
 export const WHOLE_CONVERSATION_LIMIT = 1000;
+
+/** Messages read before one the view was asked to show (reach), so that it does not open at the top. */
+const CONTEXT_BEFORE_TARGET = 20;
 
 export interface MessagePagesView {
   /** The messages read so far, oldest first: the newest ones, contiguous. */
@@ -53,19 +56,32 @@ export class MessagePages {
   private countBeforeNewest: number | null = null;
   private counting = false;
   private closed = false;
+  /** The sortKey of a message to read back to once the oldest page has been read (reach). */
+  private target: string | null = null;
 
   constructor(
     private readonly peer: PeerId,
     private readonly onchange: (view: MessagePagesView) => void,
   ) {
-    this.open(null, WHOLE_CONVERSATION_LIMIT);
+    this.open(null, () => readPage(peer, null, PAGE_SIZE, WHOLE_CONVERSATION_LIMIT));
   }
 
   /** Reads the page before the oldest read so far, unless one is being read or none is left. */
   loadOlder(): void {
     const oldest = this.pages.at(-1);
     if (this.closed || !oldest || oldest.rows === null || typeof oldest.start !== 'string') return;
-    this.open(oldest.start, PAGE_SIZE);
+    const below = oldest.start;
+    this.open(below, () => readPage(this.peer, below, PAGE_SIZE));
+  }
+
+  /**
+   * Makes sure the message with this sortKey is read (a search result the user opened): when it
+   * is older than the pages read so far, one more page reads everything from it (and a few before
+   * it) up to them.
+   */
+  reach(sortKey: string): void {
+    this.target = sortKey;
+    this.readToTarget();
   }
 
   close(): void {
@@ -73,19 +89,21 @@ export class MessagePages {
     for (const page of this.pages) page.subscription?.unsubscribe();
   }
 
-  private open(below: string | null, whole: number): void {
+  /** Adds the page below `below` (null: the newest); `firstRead` decides where it starts. */
+  private open(below: string | null, firstRead: () => Promise<{ start: string | null; rows: MessageRow[] }>): void {
     const page: Page = { start: undefined, rows: null };
     this.pages.push(page);
     page.subscription = liveQuery(async () => {
       // Where the page starts is decided by its first read. Later reads keep the range, so a
       // message that arrives late (placed among older ones) shows up in the page that holds it.
       if (page.start !== undefined) return listMessages(this.peer, page.start, below);
-      const first = await readPage(this.peer, below, PAGE_SIZE, whole);
+      const first = await firstRead();
       page.start = first.start;
       return first.rows;
     }).subscribe({
       next: (rows) => {
         page.rows = rows;
+        this.readToTarget();
         this.changed();
       },
       error: (error: unknown) => console.error('messages not read', error),
@@ -108,6 +126,16 @@ export class MessagePages {
       loadingOlder: oldest !== newest && oldest.rows === null,
       olderCount: reachedStart ? 0 : this.countBeforeNewest === null ? null : Math.max(0, this.countBeforeNewest - belowNewest),
     });
+  }
+
+  /** Once the oldest page has been read: a page back to the target, unless it is read already. */
+  private readToTarget(): void {
+    const target = this.target;
+    const oldest = this.pages.at(-1);
+    if (target === null || this.closed || !oldest || oldest.rows === null) return;
+    this.target = null;
+    const below = oldest.start;
+    if (typeof below === 'string' && target < below) this.open(below, () => readThrough(this.peer, target, below, CONTEXT_BEFORE_TARGET));
   }
 
   private countOnce(start: string): void {

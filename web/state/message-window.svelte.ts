@@ -3,13 +3,14 @@ import { EMPTY_VIEW, MessagePages, type MessagePagesView } from './message-pages
 
 /**
  * A conversation's messages as rune state, read a page at a time (state/message-pages.ts).
- * Must be created while a component initialises (it owns an $effect); a new peer starts over.
+ * Must be created while a component initialises (it owns effects); a new peer starts over.
+ * `target` is the sortKey of a message that must be read (to be shown), or null.
  */
 export class MessageWindow {
   view = $state.raw<MessagePagesView>(EMPTY_VIEW);
   private pages: MessagePages | null = null;
 
-  constructor(peer: () => PeerId) {
+  constructor(peer: () => PeerId, target: () => string | null) {
     $effect(() => {
       const pages = new MessagePages(peer(), (view) => (this.view = view));
       this.pages = pages;
@@ -17,6 +18,11 @@ export class MessageWindow {
         pages.close();
         this.view = EMPTY_VIEW;
       };
+    });
+    // After the effect above, which makes the pages of a new peer first.
+    $effect(() => {
+      const sortKey = target();
+      if (sortKey !== null) this.pages?.reach(sortKey);
     });
   }
 

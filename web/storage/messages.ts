@@ -50,6 +50,24 @@ export const readPage = (
     return { start: null, rows: await listMessages(conversationId, null, below) };
   });
 
+/**
+ * The messages below `below` (null: the newest of all) down to the one at `through` and the
+ * `context` (≥ 1) before it, oldest first, and where they start (null: at the start of the
+ * conversation, when fewer lie before it). For showing a message older than the pages read so
+ * far, however far back: everything between is read too, so that what the view holds stays one
+ * contiguous range.
+ */
+export const readThrough = (
+  conversationId: PeerId,
+  through: string,
+  below: string | null,
+  context: number,
+): Promise<{ start: string | null; rows: MessageRow[] }> =>
+  db.transaction('r', db.messages, async () => {
+    const start = (await sortKeyBack(conversationId, context - 1, through)) ?? null;
+    return { start, rows: await listMessages(conversationId, start, below) };
+  });
+
 /** How many messages come before `sortKey` (for positions in a list that holds only the newest). */
 export const countBefore = (conversationId: PeerId, sortKey: string): Promise<number> =>
   sortKeyRange(conversationId, null, sortKey).count();
