@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
-import { build, type Plugin } from 'vite';
-import { createSignalServer } from '../../signal-server/server.ts';
+import { Deployer, NEXT_VERSION_META } from '../fixtures/next-version.ts';
 import { BUILT_APP, startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 import { test, type Person } from '../fixtures/tincan.ts';
 import { contactItem, converse, createIdentity, deliveredMarks, introduce, messageItems, messageTexts, openChat, pathStatus, sendMessage } from '../fixtures/ui.ts';
@@ -98,23 +97,10 @@ withServerProcess('with the server stopped, a reload opens Tincan with its histo
   await expect(deliveredMarks(alice.page)).toHaveCount(2);
 });
 
-/** Marks the next version's page, so the test can tell which version a tab runs. */
-const NEXT_VERSION_META = 'tincan-test-build';
-
-/** A second build of the app, as a new release would be: its page differs, so its service worker does. */
-async function buildNextVersion(outDir: string): Promise<void> {
-  const marker: Plugin = {
-    name: 'tincan-test:next-version',
-    transformIndexHtml: (html) => html.replace('</head>', `<meta name="${NEXT_VERSION_META}" content="next" /></head>`),
-  };
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true }, plugins: [marker] });
-}
-
 test('a new version waits for the user: a notice offers Reload, and Reload brings it', async ({ people, server }) => {
   test.setTimeout(240_000);
-  const nextBuild = mkdtempSync(join(tmpdir(), 'tincan-next-build-'));
+  const deployer = new Deployer(server, { dataDir: server.dataDir });
   try {
-    await buildNextVersion(nextBuild);
     const alice = await people.launch('Alice');
     await createIdentity(alice);
     await offlineCopyReady(alice.page);
@@ -122,30 +108,25 @@ test('a new version waits for the user: a notice offers Reload, and Reload bring
     await expect(nextVersion).toHaveCount(0);
 
     // The operator deploys the next version: the server restarts on the new build, same address.
-    await server.close();
-    const upgraded = await createSignalServer({ port: server.port, host: '127.0.0.1', staticDir: nextBuild, dataDir: server.dataDir });
-    try {
-      await alice.page.reload();
-      const notice = alice.page.getByRole('region', { name: 'Update available' });
-      await expect(notice.getByRole('status')).toHaveText('A new version of Tincan is ready.');
-      // Until the user says so, the tab runs the version it has.
-      await expect(nextVersion).toHaveCount(0);
+    const version = await deployer.deployNext();
+    await alice.page.reload();
+    const notice = alice.page.getByRole('region', { name: 'Update available' });
+    await expect(notice.getByRole('status')).toHaveText('A new version of Tincan is ready.');
+    // Until the user says so, the tab runs the version it has.
+    await expect(nextVersion).toHaveCount(0);
 
-      // "Later" hides the notice; the new version still waits and is offered again.
-      await notice.getByRole('button', { name: 'Later' }).click();
-      await expect(notice).toBeHidden();
-      await alice.page.reload();
-      await expect(notice).toBeVisible();
-      await expect(nextVersion).toHaveCount(0);
+    // "Later" hides the notice; the new version still waits and is offered again.
+    await notice.getByRole('button', { name: 'Later' }).click();
+    await expect(notice).toBeHidden();
+    await alice.page.reload();
+    await expect(notice).toBeVisible();
+    await expect(nextVersion).toHaveCount(0);
 
-      await notice.getByRole('button', { name: 'Reload' }).click();
-      await expect(nextVersion).toHaveAttribute('content', 'next');
-      await expect(notice).toBeHidden();
-      await expect(alice.page.getByRole('button', { name: 'Share invite' })).toBeVisible();
-    } finally {
-      await upgraded.close();
-    }
+    await notice.getByRole('button', { name: 'Reload' }).click();
+    await expect(nextVersion).toHaveAttribute('content', version);
+    await expect(notice).toBeHidden();
+    await expect(alice.page.getByRole('button', { name: 'Share invite' })).toBeVisible();
   } finally {
-    rmSync(nextBuild, { recursive: true, force: true });
+    await deployer.close();
   }
 });
