@@ -12,7 +12,7 @@ import { launchChromium } from '../tests/fixtures/chromium.ts';
 import { FRAME_PACK_LIMITS } from '../web/protocol/peer-frames.ts';
 import type { CryptoBenchWindow, FloodSent, FloodSpec, PerOp } from './crypto-page/api.ts';
 import { fmt, medianOf, table } from './stats.ts';
-import { NAME_SHIM } from './tincan.ts';
+import { benchPage } from './tincan.ts';
 
 // End-to-end encryption against plaintext over one real WebRTC data channel between two headless
 // Chromium processes (issue 5: "encrypted messages/s and MB/s over the channel are at least
@@ -129,12 +129,7 @@ async function serveCryptoPage(): Promise<{ url: string; close(): Promise<void> 
 }
 
 async function cryptoPage(browser: Browser, url: string, log: string[], name: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.addInitScript({ content: NAME_SHIM });
-  page.on('pageerror', (error) => log.push(`[${name}] page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') log.push(`[${name}] console.${message.type()}: ${message.text()}`);
-  });
+  const page = await benchPage(browser, name, log);
   await page.goto(url);
   await page.waitForFunction(() => (window as CryptoBenchWindow).__cryptoBench !== undefined);
   return page;

@@ -7,6 +7,7 @@ import { launchChromium } from '../tests/fixtures/chromium.ts';
 import { introduce } from '../tests/fixtures/ui.ts';
 import { baselineFirstMessage, baselineFlood, installBaselinePeer, startRelay, type BaselinePair } from './baseline.ts';
 import { benchCryptoChannel, cryptoChannelFigures, cryptoChannelOptions, reportCryptoChannel, type CryptoChannelResult } from './crypto-channel.ts';
+import { benchHistory, historyFigure, historyOptions, reportHistory, type HistoryResult } from './history.ts';
 import { benchMailbox, mailboxFigures, mailboxRates, type MailboxBenchResult } from './mailbox.ts';
 import { fmt, medianOf, summarize, table, type Summary } from './stats.ts';
 import { NAME_SHIM, openTincan, tincanFirstMessage, tincanFlood, type Driver, type FloodResult } from './tincan.ts';
@@ -15,7 +16,8 @@ import { clearTimeline, installTimeline, phases, PHASES, readTimeline, setTimeli
 // Tincan's benchmark: time to a first message over a new WebRTC connection, and messages per
 // second over an open one, each next to a plain RTCDataChannel between the same two browsers;
 // then the server's mailbox and relay on their own (bench/mailbox.ts), and end-to-end encryption
-// against plaintext over one data channel (bench/crypto-channel.ts).
+// against plaintext over one data channel (bench/crypto-channel.ts), and a conversation of
+// 100 000 messages opened and scrolled (bench/history.ts).
 // `npm run bench` builds the app first; this file expects dist/ to be there.
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -129,7 +131,11 @@ async function main(): Promise<void> {
     console.log('crypto channel: encrypted and plaintext frames over one data channel…');
     const crypto = await benchCryptoChannel([aliceBrowser, bobBrowser], cryptoChannelOptions(), log);
 
-    report({ tincan, inPage, baseline, flood, raw, mailbox, crypto, connectionProblems });
+    // 6. A long conversation, in a context of its own: written into IndexedDB, opened, scrolled.
+    console.log('long conversation: messages written into IndexedDB, then opened and scrolled up…');
+    const history = await benchHistory(server.url, aliceBrowser, historyOptions(), log);
+
+    report({ tincan, inPage, baseline, flood, raw, mailbox, crypto, history, connectionProblems });
     if (log.length > 0) {
       console.log(`\nPage console (errors and warnings, ${log.length}):`);
       for (const line of log.slice(0, 20)) console.log(`  ${line}`);
@@ -149,6 +155,7 @@ interface Results {
   raw: { ms: number };
   mailbox: MailboxBenchResult;
   crypto: CryptoChannelResult;
+  history: HistoryResult;
   connectionProblems: string[];
 }
 
@@ -234,6 +241,7 @@ function report(r: Results): void {
   );
 
   reportCryptoChannel(r.crypto);
+  reportHistory(r.history);
 
   console.log('\n== Figures ==');
   console.log(
@@ -246,6 +254,7 @@ function report(r: Results): void {
   );
   console.log(`${mailboxFigures(m)} (${m.blobs} blobs of ${m.blobBytes} bytes)`);
   for (const line of cryptoChannelFigures(r.crypto)) console.log(line);
+  console.log(historyFigure(r.history));
 }
 
 main().then(

@@ -14,16 +14,22 @@ import { installTimeline, readTimeline, type TimelineEvent } from './timeline.ts
  */
 export const NAME_SHIM = 'globalThis.__name ??= (fn) => fn;';
 
-/** A Tincan page in its own context, with the connection spy and the timeline recorder. */
-export async function openTincan(browser: Browser, url: string, name: string, log: string[]): Promise<Person> {
+/** A page in a context of its own, with the name shim, its errors and warnings going to `log`; not loaded yet. */
+export async function benchPage(browser: Browser, name: string, log: string[]): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.addInitScript({ content: NAME_SHIM });
-  await page.addInitScript(recordPeerConnections);
-  await page.addInitScript(installTimeline);
   page.on('pageerror', (error) => log.push(`[${name}] page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') log.push(`[${name}] console.${message.type()}: ${message.text()}`);
   });
+  return page;
+}
+
+/** A Tincan page in its own context, with the connection spy and the timeline recorder. */
+export async function openTincan(browser: Browser, url: string, name: string, log: string[]): Promise<Person> {
+  const page = await benchPage(browser, name, log);
+  await page.addInitScript(recordPeerConnections);
+  await page.addInitScript(installTimeline);
   await page.goto(url);
   return { name, page };
 }

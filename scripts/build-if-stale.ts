@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// Run by `npm start` before the server: rebuild the app only when a source is newer than the
-// build, so a fresh checkout just works and a restart does not pay for a full build.
+// Run by `npm start` before the server (and by `npm run lighthouse`): rebuild the app only when a
+// source is newer than the build, so a fresh checkout just works and a restart does not pay for
+// a full build.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_MARKER = join(root, 'dist', 'index.html');
@@ -22,12 +23,14 @@ function newestMtime(path: string): number {
   return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stats.mtimeMs);
 }
 
-const builtAt = newestMtime(BUILD_MARKER);
-const sourcesAt = Math.max(...SOURCES.map(newestMtime));
-
-if (builtAt > 0 && builtAt >= sourcesAt) {
-  console.log('dist/ is current; skipping the build.');
-} else {
+/** Builds dist/ when it is missing or older than a source; exits the process if the build fails. */
+export function buildIfStale(): void {
+  const builtAt = newestMtime(BUILD_MARKER);
+  const sourcesAt = Math.max(...SOURCES.map(newestMtime));
+  if (builtAt > 0 && builtAt >= sourcesAt) {
+    console.log('dist/ is current; skipping the build.');
+    return;
+  }
   console.log(builtAt === 0 ? 'dist/ has no build; building…' : 'Sources changed since the last build; building…');
   // shell: true so that npx resolves on Windows too (npx.cmd).
   const result = spawnSync('npx vite build', { cwd: root, stdio: 'inherit', shell: true });
@@ -36,3 +39,5 @@ if (builtAt > 0 && builtAt >= sourcesAt) {
     process.exit(result.status || 1);
   }
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) buildIfStale();

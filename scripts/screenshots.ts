@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { createSignalServer } from '../signal-server/server.ts';
 import { launchChromium } from '../tests/fixtures/chromium.ts';
+import { Deployer } from '../tests/fixtures/next-version.ts';
 import { prepareCast, SCREENS, VIEWPORTS, type ViewportName } from '../tests/fixtures/screens.ts';
 import type { Person } from '../tests/fixtures/tincan.ts';
 
@@ -17,7 +18,7 @@ import type { Person } from '../tests/fixtures/tincan.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(root, 'docs', 'screenshots');
 
-async function walk(viewport: ViewportName, appUrl: string): Promise<void> {
+async function walk(viewport: ViewportName, appUrl: string, deployer: Deployer): Promise<void> {
   const browsers: Browser[] = await Promise.all([launchChromium(), launchChromium()]);
   try {
     const [alice, bob] = await Promise.all(
@@ -28,7 +29,7 @@ async function walk(viewport: ViewportName, appUrl: string): Promise<void> {
         return { name, page };
       }),
     );
-    const cast = await prepareCast(alice!, bob!, viewport);
+    const cast = await prepareCast(alice!, bob!, viewport, async () => void (await deployer.deployNext()));
     for (const screen of SCREENS) {
       await screen.show(cast);
       // A picture of the screen, not of where the walk left the keyboard focus.
@@ -48,13 +49,17 @@ async function main(): Promise<void> {
   if (build.status !== 0) process.exit(build.status || 1);
   mkdirSync(OUT, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'tincan-screenshots-'));
-  const server = await createSignalServer({ port: 0, host: '127.0.0.1', staticDir: join(root, 'dist'), dataDir, log: () => {} });
+  const options = { dataDir, log: () => {} };
+  const server = await createSignalServer({ ...options, port: 0, host: '127.0.0.1', staticDir: join(root, 'dist') });
+  // The update notice needs a new version deployed: the walks leave the server on the last one.
+  const deployer = new Deployer(server, options);
   try {
     for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
       console.log(`${viewport} (${VIEWPORTS[viewport].width}×${VIEWPORTS[viewport].height}):`);
-      await walk(viewport, server.url);
+      await walk(viewport, server.url, deployer);
     }
   } finally {
+    await deployer.close();
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

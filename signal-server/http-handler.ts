@@ -20,7 +20,10 @@ export const SECURITY_HEADERS: OutgoingHttpHeaders = {
 
 /** Vite puts content-hashed files under /assets/, so they can be cached forever. */
 const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
-/** Everything else (index.html, the manifest, the service worker) must be revalidated. */
+/**
+ * Everything else must be revalidated (a 304 when unchanged): index.html, the web app manifest and
+ * above all the service worker, whose bytes are how browsers learn that a new version exists.
+ */
 const REVALIDATE_CACHE = 'no-cache';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -52,6 +55,10 @@ function createStaticHandler(dir: string, log: (line: string) => void): ReturnTy
   return sirv(dir, {
     etag: true,
     dev: false,
+    // The build writes .br and .gz beside each text file (vite.config.ts): sent to browsers that
+    // accept them, with `Vary: Accept-Encoding`.
+    brotli: true,
+    gzip: true,
     setHeaders: (res, pathname) =>
       res.setHeader('Cache-Control', pathname.startsWith('/assets/') ? IMMUTABLE_CACHE : REVALIDATE_CACHE),
   });

@@ -26,6 +26,9 @@ test('search finds a message in any conversation and opens its conversation', as
   await results.first().getByRole('button').click();
   await expect(alice.page.getByRole('main').getByRole('heading', { name: 'Bob' })).toBeVisible();
   await expect(messageTexts(alice.page)).toHaveText(['Lunch on Friday?', 'Sure: the Café by the river, at noon', 'See you at the river']);
+  // The message found is marked (and scrolled to: see long-history.spec.ts); only that one.
+  await expect(messageItems(alice.page).nth(1)).toHaveAttribute('aria-current', 'true');
+  await expect(alice.page.getByRole('list', { name: 'Messages' }).locator('[aria-current]')).toHaveCount(1);
 
   // One word finds both sides' messages; a word nobody wrote finds nothing.
   await search.fill('river');

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../web/protocol/errors.ts';
@@ -35,6 +37,26 @@ async function makeAppDir(): Promise<string> {
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>Tincan</title>');
   await writeFile(join(dir, 'assets', 'app-3f9a.js'), 'console.log(1)');
   return dir;
+}
+
+/** A GET with exactly these request headers (fetch would add Accept-Encoding and decode the body itself). */
+async function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => get(url, { headers }, resolve).on('error', reject));
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) };
+}
+
+/** An installable build as vite.config.ts writes it: a service worker, a manifest, and .br/.gz beside text files. */
+async function makeInstallableAppDir(): Promise<{ dir: string; script: string }> {
+  const dir = await makeAppDir();
+  const script = 'console.log("the app");'.repeat(100);
+  await writeFile(join(dir, 'service-worker.js'), 'self.addEventListener("fetch", () => {})');
+  await writeFile(join(dir, 'manifest.webmanifest'), JSON.stringify({ name: 'Tincan', start_url: '/' }));
+  await writeFile(join(dir, 'assets', 'index-a1b2.js'), script);
+  await writeFile(join(dir, 'assets', 'index-a1b2.js.br'), brotliCompressSync(script));
+  await writeFile(join(dir, 'assets', 'index-a1b2.js.gz'), gzipSync(script));
+  return { dir, script };
 }
 
 describe('HTTP', () => {
@@ -79,6 +101,45 @@ describe('HTTP', () => {
     expect((await fetch(`${server.url}/`, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
     expect((await fetch(`${server.url}/missing.js`)).status).toBe(404);
     expect((await fetch(`${server.url}/../../etc/passwd`)).status).toBe(404);
+  });
+
+  it('has browsers revalidate the service worker and the manifest, so that a new version is seen at once', async () => {
+    const { dir } = await makeInstallableAppDir();
+    const server = await startServer({ staticDir: dir });
+
+    const worker = await fetch(`${server.url}/service-worker.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toMatch(/^(text|application)\/javascript/);
+    expect(worker.headers.get('cache-control')).toBe('no-cache');
+    expectSecurityHeaders(worker);
+    const etag = worker.headers.get('etag');
+    expect((await fetch(`${server.url}/service-worker.js`, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
+
+    const manifest = await fetch(`${server.url}/manifest.webmanifest`);
+    expect(manifest.headers.get('content-type')).toBe('application/manifest+json');
+    expect(manifest.headers.get('cache-control')).toBe('no-cache');
+    expect(await manifest.json()).toMatchObject({ name: 'Tincan' });
+  });
+
+  it('sends the precompressed file a browser accepts: brotli, else gzip, else the file itself', async () => {
+    const { dir, script } = await makeInstallableAppDir();
+    const server = await startServer({ staticDir: dir });
+    const url = `${server.url}/assets/index-a1b2.js`;
+
+    const br = await rawGet(url, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString()).toBe(script);
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+
+    const gz = await rawGet(url, { 'Accept-Encoding': 'gzip, deflate' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(script);
+
+    const plain = await rawGet(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe(script);
   });
 
   it('refuses a WebSocket upgrade without the tincan subprotocol or off /ws', async () => {

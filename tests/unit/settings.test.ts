@@ -60,23 +60,27 @@ describe('upgrade from schema version 1 to the current one', () => {
   const name = 'tincan-upgrade-test';
   afterEach(() => Dexie.delete(name));
 
-  it('keeps every version 1 row and adds empty settings, sessions and prekeys tables', async () => {
+  it('keeps every version 1 row, adds empty settings, sessions and prekeys tables, and indexes messages by state', async () => {
     const peer = toBase64Url(new Uint8Array(32).fill(7));
     const v1 = new Dexie(name);
     v1.version(1).stores(V1_STORES);
     await v1.table('identity').put({ key: 'self', id: peer, name: 'Alice', publicKey: new Uint8Array(32), secretKey: new Uint8Array(64), createdAt: 1 });
     await v1.table('contacts').put({ id: peer, name: 'Bob', nameSource: 'user', addedAt: 2 });
     await v1.table('messages').put({ conversationId: peer, id: 'm1', direction: 'out', text: 'kept', seq: 1, sentAt: 3, sortKey: 'a0', state: 'sent' });
+    await v1.table('messages').put({ conversationId: peer, id: 'm2', direction: 'in', text: 'unread', seq: 1, sentAt: 4, sortKey: 'a1', state: 'delivered' });
     await v1.table('outbox').put({ conversationId: peer, id: 'm1', seq: 1, queuedAt: 3, attempts: 0, nextAttemptAt: 3 });
-    await v1.table('conversations').put({ id: peer, lastSeq: 1, lastSortKey: 'a0', unread: 0, peerSeq: 0, peerSeqAhead: [] });
+    await v1.table('conversations').put({ id: peer, lastSeq: 1, lastSortKey: 'a1', unread: 1, peerSeq: 1, peerSeqAhead: [] });
     v1.close();
 
     const upgraded = new TincanDb(name);
     await upgraded.open();
-    expect(upgraded.verno).toBe(3);
+    expect(upgraded.verno).toBe(4);
     expect((await upgraded.identity.get('self'))?.name).toBe('Alice');
     expect((await upgraded.contacts.get(peer))?.name).toBe('Bob');
-    expect((await upgraded.messages.toArray()).map((m) => m.text)).toEqual(['kept']);
+    expect((await upgraded.messages.toArray()).map((m) => m.text)).toEqual(['kept', 'unread']);
+    // Version 4's index holds the messages written before it existed.
+    const unread = await upgraded.messages.where('[conversationId+direction+state]').equals([peer, 'in', 'delivered']).toArray();
+    expect(unread.map((m) => m.text)).toEqual(['unread']);
     expect(await upgraded.outbox.count()).toBe(1);
     expect((await upgraded.conversations.get(peer))?.lastSeq).toBe(1);
     expect(await upgraded.settings.count()).toBe(0);

@@ -1,4 +1,4 @@
-import sodiumModule from 'libsodium-wrappers-sumo';
+import type sodiumModule from 'libsodium-wrappers-sumo';
 
 // libsodium must finish loading its WebAssembly before any call. Everything in crypto/ goes
 // through `sodium()` so nothing can run before that.
@@ -6,6 +6,9 @@ import sodiumModule from 'libsodium-wrappers-sumo';
 // The sumo build, not the standard one: sessions need HMAC-SHA256 (the Double Ratchet's chain
 // KDF and HKDF, built on it in hkdf.ts), safety numbers need SHA-512 and backups need Argon2id
 // (crypto_pwhash); the standard libsodium-wrappers build exports none of them.
+//
+// Loaded on first use, as a chunk of its own: it is over half of the app's code, and the first
+// screen (and the main screen until its services start) can be shown without it.
 
 export type Sodium = typeof sodiumModule;
 
@@ -13,7 +16,10 @@ let ready: Promise<Sodium> | null = null;
 let loaded: Sodium | null = null;
 
 export function sodium(): Promise<Sodium> {
-  ready ??= sodiumModule.ready.then(() => (loaded = sodiumModule));
+  ready ??= import('libsodium-wrappers-sumo').then(async ({ default: library }) => {
+    await library.ready;
+    return (loaded = library);
+  });
   return ready;
 }
 

@@ -28,7 +28,7 @@ import { buildHistoryExport, historyFileName } from './history-export.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 import { unreadCounts } from '../storage/conversations.ts';
-import type { ContactRow, ConversationRow, IdentityRow } from '../storage/db.ts';
+import type { ContactRow, ConversationRow, IdentityRow, MessageRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
 import { DEFAULT_SETTINGS, loadSettings, saveSetting, type Settings, type Theme } from '../storage/settings.ts';
 import { describePath, type PathView } from './path-view.ts';
@@ -43,6 +43,9 @@ import { TypingIndicators } from './typing.svelte.ts';
 
 const TAB_LOCK = 'tincan-active-tab';
 
+/** A message to show in its conversation: its ID, and where it is in the conversation. */
+export type FoundMessage = Pick<MessageRow, 'id' | 'sortKey'>;
+
 export class AppState {
   phase = $state<'loading' | 'onboarding' | 'ready' | 'elsewhere'>('loading');
   identity = $state<IdentityRow | null>(null);
@@ -54,9 +57,10 @@ export class AppState {
   selected = $state<PeerId | null>(null);
   /**
    * The message to bring into view in the open conversation (a search result the user chose), or
-   * null: for the message list to scroll to.
+   * null: the conversation reads back to it and its list scrolls to it. A new object each time, so
+   * that choosing the same result again scrolls to it again.
    */
-  highlight = $state<string | null>(null);
+  highlight = $state.raw<FoundMessage | null>(null);
   /** An invite link opened in this browser, waiting for the user to confirm adding it. */
   pendingInvite = $state<string | null>(null);
   /** Privacy mode (a stored setting): WebRTC uses TURN-relayed candidates only. */
@@ -140,9 +144,9 @@ export class AppState {
   }
 
   /** Opens the conversation a found message is in, asking for that message to be shown. */
-  openMessage(peer: PeerId, id: string): void {
+  openMessage(peer: PeerId, message: FoundMessage): void {
     this.select(peer);
-    this.highlight = id;
+    this.highlight = { id: message.id, sortKey: message.sortKey };
   }
 
   /** Names the contact as the user likes; returns the reason when the name cannot be used. */

@@ -1,8 +1,9 @@
-import { decodeQrPixels, type Pixels } from './qr-decode.ts';
+import type { Pixels } from './qr-decode.ts';
 
 // Reading a QR code from something the browser can draw: a camera frame or a picture file. The
 // platform's BarcodeDetector where it reads QR codes (Android, macOS, ChromeOS), jsQR on canvas
-// pixels everywhere else.
+// pixels everywhere else. jsQR is loaded on the first such read: its module takes ~170 ms to
+// evaluate, which the main screen would otherwise pay on every start.
 
 interface BarcodeDetectorLike {
   detect(source: ImageBitmapSource): Promise<{ rawValue: string }[]>;
@@ -57,6 +58,7 @@ export async function readQr(source: CanvasImageSource & ImageBitmapSource, widt
       // The platform could not read this source: jsQR can still try.
     }
   }
+  const { decodeQrPixels } = await import('./qr-decode.ts');
   return decodeQrPixels(pixelsOf(source, width, height));
 }
 
