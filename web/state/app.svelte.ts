@@ -42,6 +42,8 @@ import { TypingIndicators } from './typing.svelte.ts';
 // Components read the $state fields and call the methods; services never touch the DOM.
 
 const TAB_LOCK = 'tincan-active-tab';
+/** The longest the server connection waits for the main screen to be painted. */
+const MAIN_SCREEN_WAIT_MS = 1_000;
 
 /** A message to show in its conversation: its ID, and where it is in the conversation. */
 export type FoundMessage = Pick<MessageRow, 'id' | 'sortKey'>;
@@ -87,6 +89,8 @@ export class AppState {
   private iceServers = $state.raw<RTCIceServer[]>([]);
   private messenger: Messenger | null = null;
   private prekeys: PrekeyPublisher | null = null;
+  private screenShown: () => void = () => {};
+  private readonly mainScreen = new Promise<void>((resolve) => (this.screenShown = resolve));
   private visible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
 
   async boot(): Promise<void> {
@@ -392,8 +396,23 @@ export class AppState {
       this.unread = counts;
       document.title = unreadTitle(counts);
     });
-    signaling.start();
+    // Signing in to the server loads libsodium (150 kB, compiled on arrival): that waits until
+    // the main screen is up, so that a slow network shows the conversations first. Meanwhile the
+    // status says "connecting", which is what it is.
+    this.signalingState = 'connecting';
+    void this.mainScreenUp().then(() => signaling.start());
     this.phase = 'ready';
+  }
+
+  /** Called by the main screen once it is mounted. */
+  mainScreenShown(): void {
+    this.screenShown();
+  }
+
+  /** Resolves once the main screen has been painted, or after MAIN_SCREEN_WAIT_MS at most. */
+  private mainScreenUp(): Promise<void> {
+    const painted = this.mainScreen.then(() => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+    return Promise.race([painted, new Promise<void>((resolve) => setTimeout(resolve, MAIN_SCREEN_WAIT_MS))]);
   }
 
   private onSignalingState(state: SignalingState): void {
