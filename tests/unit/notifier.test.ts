@@ -4,6 +4,7 @@ import type { ContactRow } from '../../web/storage/db.ts';
 import { db } from '../../web/storage/db.ts';
 import { loadSettings } from '../../web/storage/settings.ts';
 import { Notifier } from '../../web/state/notifier.svelte.ts';
+import { NOTIFICATION_CLICKED } from '../../web/state/service-worker-messages.ts';
 import type { Attention } from '../../web/state/notify-policy.ts';
 
 // The Notifier against a stand-in for the browser's Notification API (Node has none; the
@@ -135,5 +136,59 @@ describe('Notifier', () => {
     expect(notifier.permission).toBe('unsupported');
     await notifier.enable();
     expect(notifier.active).toBe(false);
+  });
+});
+
+describe('Notifier where only a service worker may show notifications (Chrome on Android)', () => {
+  const bob: ContactRow = { id: 'B'.repeat(42) + 'A', name: 'Bob', nameSource: 'invite', addedAt: 1 };
+  class RefusingNotification extends FakeNotification {
+    constructor(title: string, options: NotificationOptions) {
+      super(title, options);
+      throw new TypeError("Failed to construct 'Notification': Illegal constructor.");
+    }
+  }
+  let shown: { title: string; options: NotificationOptions; closed: boolean }[];
+  let listeners: ((event: { data: unknown }) => void)[];
+
+  beforeEach(() => {
+    [shown, listeners] = [[], []];
+    RefusingNotification.permission = 'granted';
+    vi.stubGlobal('Notification', RefusingNotification);
+    const registration = {
+      showNotification: async (title: string, options: NotificationOptions) => void shown.push({ title, options, closed: false }),
+      getNotifications: async () => shown.filter((n) => !n.closed).map((n) => ({ data: n.options.data, close: () => (n.closed = true) })),
+    };
+    vi.stubGlobal('navigator', {
+      serviceWorker: { getRegistration: async () => registration, addEventListener: (_: string, listener: (event: { data: unknown }) => void) => listeners.push(listener) },
+    });
+  });
+
+  it('shows it through the service worker registration, naming the conversation', async () => {
+    const notifier = newNotifier();
+    notifier.messagesArrived(bob, 'hi', 1, away);
+    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    expect(shown[0]!.title).toContain('Bob');
+    expect(shown[0]!.options.data).toEqual({ peer: bob.id });
+  });
+
+  it('dismiss() closes the service worker’s notifications of that conversation only', async () => {
+    const notifier = newNotifier();
+    notifier.messagesArrived(bob, 'hi', 1, away);
+    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    notifier.dismiss('C'.repeat(42) + 'A');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(shown[0]!.closed).toBe(false);
+    notifier.dismiss(bob.id);
+    await vi.waitFor(() => expect(shown[0]!.closed).toBe(true));
+  });
+
+  it('a click, reported by the service worker, opens the conversation; other messages do nothing', () => {
+    newNotifier().listenToServiceWorker();
+    for (const data of [null, 'x', { type: 'SKIP_WAITING', peer: bob.id }, { type: NOTIFICATION_CLICKED, peer: 'not-an-id' }, { type: NOTIFICATION_CLICKED }]) {
+      for (const listener of listeners) listener({ data });
+    }
+    expect(opened).toEqual([]);
+    for (const listener of listeners) listener({ data: { type: NOTIFICATION_CLICKED, peer: bob.id } });
+    expect(opened).toEqual([bob.id]);
   });
 });

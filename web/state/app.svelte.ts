@@ -96,6 +96,7 @@ export class AppState {
   async boot(): Promise<void> {
     this.takeInviteFromLocation();
     addEventListener('hashchange', () => this.takeInviteFromLocation());
+    this.notifier.listenToServiceWorker();
     document.addEventListener('visibilitychange', () => {
       this.visible = document.visibilityState === 'visible';
       if (this.visible && this.selected) this.conversationShown(this.selected);

@@ -1,7 +1,8 @@
-import type { PeerId } from '../protocol/ids.ts';
+import { isPeerId, type PeerId } from '../protocol/ids.ts';
 import type { ContactRow } from '../storage/db.ts';
 import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../storage/settings.ts';
 import { notificationContent, shouldNotify, type Attention } from './notify-policy.ts';
+import { NOTIFICATION_CLICKED } from './service-worker-messages.ts';
 
 // System notifications for new messages: the browser's permission, the user's settings, and the
 // notifications on screen (one per conversation). Permission is only ever asked for from a click
@@ -13,6 +14,12 @@ const supported = (): boolean => typeof Notification !== 'undefined';
 const currentPermission = (): NotificationPermissionState => (supported() ? Notification.permission : 'unsupported');
 
 type NotificationSetting = 'notifications' | 'notificationText' | 'notificationPromptDone';
+
+/** The contact a notification's data (or the service worker's message) names, if any. */
+function peerOf(data: unknown): PeerId | null {
+  if (typeof data !== 'object' || data === null || !('peer' in data)) return null;
+  return isPeerId(data.peer) ? data.peer : null;
+}
 
 export class Notifier {
   permission = $state<NotificationPermissionState>(currentPermission());
@@ -78,9 +85,10 @@ export class Notifier {
     let notification: Notification;
     try {
       notification = new Notification(title, { body, tag, icon: '/icon.svg' });
-    } catch (error) {
-      // Some browsers (Chrome on Android) only show notifications from a service worker.
-      console.warn('notification not shown', error);
+    } catch {
+      // Chrome on Android only shows notifications through the service worker; a click on one
+      // comes back as a message from it (see listenToServiceWorker).
+      void this.showFromServiceWorker(title, { body, tag, icon: '/icon.svg', data: { peer: contact.id } });
       return;
     }
     this.shown.set(contact.id, notification);
@@ -98,6 +106,35 @@ export class Notifier {
   dismiss(peer: PeerId): void {
     this.shown.get(peer)?.close();
     this.shown.delete(peer);
+    void this.serviceWorker()?.then((registration) =>
+      registration?.getNotifications().then((all) => {
+        for (const notification of all) if (peerOf(notification.data) === peer) notification.close();
+      }),
+    );
+  }
+
+  /** Opens the conversation of a notification the service worker showed, when it is clicked. */
+  listenToServiceWorker(): void {
+    navigator.serviceWorker?.addEventListener('message', (event: MessageEvent<unknown>) => {
+      const data = event.data;
+      if (typeof data !== 'object' || data === null || !('type' in data) || data.type !== NOTIFICATION_CLICKED) return;
+      const peer = peerOf(data);
+      if (peer !== null) this.open(peer);
+    });
+  }
+
+  private async showFromServiceWorker(title: string, options: NotificationOptions): Promise<void> {
+    try {
+      const registration = await this.serviceWorker();
+      if (!registration) throw new Error('no service worker');
+      await registration.showNotification(title, options);
+    } catch (error) {
+      console.warn('notification not shown', error);
+    }
+  }
+
+  private serviceWorker(): Promise<ServiceWorkerRegistration | undefined> | undefined {
+    return navigator.serviceWorker?.getRegistration();
   }
 
   /** The user may allow or block notifications in the browser's site settings at any time. */
