@@ -77,10 +77,7 @@ export class SignalingClient {
   stop(): void {
     this.stopped = true;
     removeEventListener('online', this.reconnectNow);
-    clearTimeout(this.reconnectTimer);
-    this.teardown();
-    this.ws?.close(1000);
-    this.ws = null;
+    this.dropSocket();
   }
 
   /**
@@ -90,11 +87,7 @@ export class SignalingClient {
    */
   connectTo(url: string): void {
     this.url = url;
-    clearTimeout(this.reconnectTimer);
-    const old = this.ws;
-    this.teardown();
-    this.ws = null;
-    old?.close(1000);
+    this.dropSocket();
     this.setState('offline');
     this.attempt = 0;
     this.open();
@@ -295,6 +288,15 @@ export class SignalingClient {
     this.setState('offline');
     this.attempt = 0;
     this.scheduleReconnect();
+  }
+
+  /** Closes the socket on purpose: no reconnect is pending, and nothing on it is awaited any more. */
+  private dropSocket(): void {
+    clearTimeout(this.reconnectTimer);
+    this.teardown();
+    const old = this.ws;
+    this.ws = null;
+    old?.close(1000);
   }
 
   private teardown(): void {

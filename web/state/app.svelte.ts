@@ -23,14 +23,14 @@ import {
 } from '../storage/contacts.ts';
 import { deleteConversation, removeContact } from '../messaging/delete-history.ts';
 import { listMessages } from '../storage/messages.ts';
-import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { buildHistoryExport, historyFileName } from './history-export.ts';
-import { CLIENT_TIMING } from '../protocol/limits.ts';
+import { CLIENT_TIMING, MESSAGE_LIMITS } from '../protocol/limits.ts';
 import type { MessagePeerFrame } from '../protocol/peer-frames.ts';
 import { unreadCounts } from '../storage/conversations.ts';
 import type { ContactRow, ConversationRow, IdentityRow, MessageRow } from '../storage/db.ts';
 import { loadIdentity, saveIdentity } from '../storage/identity-store.ts';
-import { DEFAULT_SETTINGS, loadSettings, saveSetting, type Settings, type Theme } from '../storage/settings.ts';
+import { DEFAULT_SETTINGS, loadSettings, type Settings, type Theme } from '../storage/settings.ts';
+import { storeSetting } from './store-setting.ts';
 import { describePath, type PathView } from './path-view.ts';
 import { AlertList } from './alerts.svelte.ts';
 import { applyTheme } from './theme.ts';
@@ -227,12 +227,7 @@ export class AppState {
   /** Read receipts on or off: applies to what is read from now on. */
   async setReadReceipts(on: boolean): Promise<void> {
     this.readReceipts = on;
-    try {
-      await saveSetting('readReceipts', on);
-    } catch (error) {
-      console.error('settings not stored', error);
-      this.alerts.raise(`Could not store the read receipts setting: it stays ${on ? 'on' : 'off'} only until Tincan is reloaded.`);
-    }
+    await this.store('readReceipts', on, `the read receipts setting: it stays ${on ? 'on' : 'off'}`);
   }
 
   pathView(peer: PeerId): PathView {
@@ -297,14 +292,9 @@ export class AppState {
     await this.store('theme', theme, 'the theme: it applies');
   }
 
-  /** Stores a setting already in effect; when that fails it stays in effect until a reload, and the user is told. */
-  private async store<K extends keyof Settings>(name: K, value: Settings[K], what: string): Promise<void> {
-    try {
-      await saveSetting(name, value);
-    } catch (error) {
-      console.error('settings not stored', error);
-      this.alerts.raise(`Could not store ${what} only until Tincan is reloaded.`);
-    }
+  /** Stores a setting already in effect (see storeSetting); a failure is raised as an alert. */
+  private store<K extends keyof Settings>(name: K, value: Settings[K], what: string): Promise<void> {
+    return storeSetting(name, value, what, (text) => this.alerts.raise(text));
   }
 
   /**

@@ -1,8 +1,9 @@
 import { isPeerId, type PeerId } from '../protocol/ids.ts';
 import type { ContactRow } from '../storage/db.ts';
-import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../storage/settings.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../storage/settings.ts';
 import { notificationContent, shouldNotify, type Attention } from './notify-policy.ts';
 import { NOTIFICATION_CLICKED } from './service-worker-messages.ts';
+import { storeSetting } from './store-setting.ts';
 
 // System notifications for new messages: the browser's permission, the user's settings, and the
 // notifications on screen (one per conversation). Permission is only ever asked for from a click
@@ -148,12 +149,7 @@ export class Notifier {
     }
   }
 
-  private async store(name: NotificationSetting, value: boolean): Promise<void> {
-    try {
-      await saveSetting(name, value);
-    } catch (error) {
-      console.error('settings not stored', error);
-      this.report('Could not store the notification setting: it lasts only until Tincan is reloaded.');
-    }
+  private store(name: NotificationSetting, value: boolean): Promise<void> {
+    return storeSetting(name, value, 'the notification setting: it lasts', this.report);
   }
 }
