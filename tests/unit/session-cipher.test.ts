@@ -2,13 +2,15 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateIdentityKeys, type IdentityKeys } from '../../web/crypto/identity.ts';
 import type { PrekeyBundle } from '../../web/crypto/prekeys.ts';
+import { RATCHET_LIMITS } from '../../web/crypto/ratchet.ts';
 import { openEnvelope, sealPlaintexts, startSession, withNewSession, type SessionRow } from '../../web/crypto/session.ts';
+import { COMPOSE_TABLES, writeMessages } from '../../web/messaging/compose.ts';
 import { commitIncoming } from '../../web/messaging/receive.ts';
 import { SessionCipher } from '../../web/messaging/session-cipher.ts';
 import { toBase64Url, utf8 } from '../../web/protocol/encoding.ts';
 import { parseEnvelope } from '../../web/protocol/envelope.ts';
 import { decodePeerFrames, type MessagePeerFrame, type PeerFrame } from '../../web/protocol/peer-frames.ts';
-import { db } from '../../web/storage/db.ts';
+import { db, type MessageRow } from '../../web/storage/db.ts';
 import { listMessages } from '../../web/storage/messages.ts';
 import { storePrekeys } from '../../web/storage/prekeys.ts';
 import { bundleOf, publishPrekeys, type PublishedPrekeys } from '../fixtures/sessions.ts';
@@ -183,5 +185,96 @@ describe('SessionCipher.seal', () => {
     const cipher = new SessionCipher(bob, { fetchBundle: async () => forged });
     await expect(cipher.seal(carol.id, [messageFrame(1)])).rejects.toMatchObject({ code: 'bad_prekey_signature' });
     expect(await db.sessions.get(carol.id)).toBeUndefined();
+  });
+});
+
+describe('SessionCipher.sealWritten', () => {
+  let carol: IdentityKeys;
+  let carolPrekeys: PublishedPrekeys;
+  let fetches: number;
+  let cipher: SessionCipher;
+
+  beforeEach(async () => {
+    carol = await generateIdentityKeys();
+    carolPrekeys = await publishPrekeys(carol);
+    fetches = 0;
+    cipher = new SessionCipher(bob, {
+      fetchBundle: async () => {
+        fetches += 1;
+        return bundleOf(carol, carolPrekeys);
+      },
+    });
+  });
+
+  const frameOf = (m: MessageRow): PeerFrame => ({ t: 'message', id: m.id, seq: m.seq, ts: m.sentAt, text: m.text });
+
+  /** Writes `texts` as new messages to Carol and returns their frames, as the outbox does. */
+  const writing = (texts: string[]) => async () => {
+    const messages = await writeMessages(carol.id, texts, 2000);
+    return { frames: messages.map(frameOf), result: messages };
+  };
+
+  /** Carol opens Bob's envelopes in the order given, from the first of the session. */
+  function carolOpens(envelopes: Uint8Array[]): PeerFrame[] {
+    let row: SessionRow | undefined;
+    return envelopes.flatMap((envelope) => {
+      const parsed = parseEnvelope(envelope, 64 * 1024);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      const opened = openEnvelope(carol, bob.id, row, parsed, { signed: carolPrekeys.signedPrekey, oneTime: carolPrekeys.oneTimePrekey }, 0);
+      row = opened.row;
+      return decodePeerFrames(opened.plaintext) ?? [];
+    });
+  }
+
+  it('stores the new messages with the session that sealed them, in one commit, and Carol reads them', async () => {
+    const [first] = (await cipher.seal(carol.id, [messageFrame(1)]))!;
+    const { result, envelopes } = await cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['hello', 'again']));
+    expect((await listMessages(carol.id)).map((m) => m.text)).toEqual(['hello', 'again']);
+    expect(await db.outbox.count()).toBe(2);
+    expect((await db.sessions.get(carol.id))?.current.state.sendN).toBe(3);
+    expect(carolOpens([first!, ...envelopes!])).toEqual([messageFrame(1), ...result.map(frameOf)]);
+  });
+
+  it('packs the new messages into one envelope when asked', async () => {
+    const [first] = (await cipher.seal(carol.id, [messageFrame(1)]))!;
+    const { result, envelopes } = await cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['a', 'b', 'c']), { pack: true });
+    expect(envelopes).toHaveLength(1);
+    expect(carolOpens([first!, ...envelopes!])).toEqual([messageFrame(1), ...result.map(frameOf)]);
+  });
+
+  it('without a session, stores the messages all the same, seals nothing and fetches no bundle', async () => {
+    const { envelopes } = await cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['hi']));
+    expect(envelopes).toBeNull();
+    expect(fetches).toBe(0);
+    expect((await listMessages(carol.id)).map((m) => m.text)).toEqual(['hi']);
+    expect(await db.sessions.get(carol.id)).toBeUndefined();
+  });
+
+  it('while sending is held, stores the messages without using a message key', async () => {
+    await cipher.seal(carol.id, [messageFrame(1)]);
+    await db.contacts.put({ id: carol.id, name: 'carol', nameSource: 'user', addedAt: 0, sessionChangedAt: 5 });
+    const before = await db.sessions.get(carol.id);
+    const { envelopes } = await cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['held']));
+    expect(envelopes).toBeNull();
+    expect((await listMessages(carol.id)).map((m) => m.text)).toEqual(['held']);
+    expect(await db.sessions.get(carol.id)).toEqual(before);
+  });
+
+  it('a seal that fails stores nothing: no message, no outbox entry, the session as it was', async () => {
+    await cipher.seal(carol.id, [messageFrame(1)]);
+    await db.sessions.update(carol.id, { 'current.state.sendN': RATCHET_LIMITS.maxMessageNumber });
+    const before = await db.sessions.get(carol.id);
+    await expect(cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['lost?']))).rejects.toMatchObject({ code: 'chain_exhausted' });
+    expect(await listMessages(carol.id)).toEqual([]);
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.sessions.get(carol.id)).toEqual(before);
+  });
+
+  it('is idle again once its seal has settled', async () => {
+    await cipher.seal(carol.id, [messageFrame(1)]);
+    const sealing = cipher.sealWritten(carol.id, COMPOSE_TABLES, writing(['x']));
+    expect(cipher.idle(carol.id)).toBe(false);
+    await sealing;
+    expect(cipher.idle(carol.id)).toBe(true);
   });
 });

@@ -8,7 +8,6 @@ import { db, type ConversationRow } from '../storage/db.ts';
 import { listUnreadIncoming } from '../storage/messages.ts';
 import { hasPending } from '../storage/outbox.ts';
 import type { SecurityEvent, Transport } from '../net/transport.ts';
-import { queueMessages } from './compose.ts';
 import { applyReceipt, requeueAbove, retryFailed } from './delivery.ts';
 import { commitIncoming, markIncomingRead } from './receive.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
@@ -100,8 +99,7 @@ export class Messenger {
   readonly outbox: OutboxSender;
   /** Texts written while an earlier commit runs are committed together (one disk flush). */
   private readonly writes = new Batches<string>('queue', async (peer, texts) => {
-    const messages = await queueMessages(peer, texts);
-    void this.outbox.sendFresh(peer, messages);
+    await this.outbox.queue(peer, texts);
     await this.kick(peer);
   });
   /** Envelopes likewise: opened and committed in one durable transaction, one receipt per batch. */

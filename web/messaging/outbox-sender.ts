@@ -1,11 +1,13 @@
+import { CryptoError } from '../crypto/crypto-error.ts';
 import type { Transport } from '../net/transport.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { PeerId } from '../protocol/ids.ts';
 import { CLIENT_TIMING } from '../protocol/limits.ts';
 import type { PeerFrame } from '../protocol/peer-frames.ts';
 import type { MessageRow, OutboxRow } from '../storage/db.ts';
-import { newOutboxRow, outboxRows, pendingFor } from '../storage/outbox.ts';
+import { outboxRows, pendingFor } from '../storage/outbox.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import { COMPOSE_TABLES, queueMessages, writeMessages } from './compose.ts';
 import type { SessionCipher } from './session-cipher.ts';
 import { expireOverdue, markFailed, markSent, recordAccepted, recordRetryLater } from './delivery.ts';
 
@@ -77,12 +79,61 @@ export class OutboxSender {
   }
 
   /**
-   * Messages just written: sent in the same task instead of after re-reading the outbox, so the
-   * first message of a conversation is not held up by the reads a busy page has queued.
+   * New messages from the composer: stored, and sent at once on the route that is open now. When
+   * one is (an open channel, or the server with room in the send window) and no earlier seal for
+   * the contact is under way, the messages are sealed in the transaction that stores them
+   * (SessionCipher.sealWritten): one durable commit before the first byte leaves instead of two,
+   * which is most of what the first message of a conversation waits for on a busy page.
+   * Otherwise they are stored on their own and the usual drain sends them. Resolves once they are
+   * durably stored.
    */
-  async sendFresh(peer: PeerId, messages: MessageRow[]): Promise<void> {
+  async queue(peer: PeerId, texts: string[]): Promise<MessageRow[]> {
     const now = Date.now();
-    await this.dispatch(peer, messages.map((message) => ({ row: newOutboxRow(message, now), message })), now);
+    const link = this.openLink(peer);
+    const viaServer = !link && this.transport.serverOnline && this.freeSlots(peer, now) >= texts.length;
+    if ((!link && !viaServer) || !this.cipher.idle(peer)) return this.queueAlone(peer, texts, now);
+    const claimed: string[] = [];
+    let sealed: { result: MessageRow[]; envelopes: Uint8Array[] | null };
+    try {
+      sealed = await this.cipher.sealWritten(
+        peer,
+        COMPOSE_TABLES,
+        async () => {
+          const messages = await writeMessages(peer, texts, now);
+          // Claimed before the commit makes them visible to a drain, which must not send them too.
+          for (const m of messages) {
+            claimed.push(m.id);
+            if (link) link.add(m.id);
+            else this.inFlight.set(m.id, { peer, since: now });
+          }
+          return { frames: messages.map(messageFrame), result: messages };
+        },
+        { pack: link !== undefined },
+      );
+    } catch (error) {
+      for (const id of claimed) {
+        link?.delete(id);
+        this.inFlight.delete(id);
+      }
+      // Sealing failed, so nothing was stored. Stored on their own, they go to the drain, which
+      // seals them again and reports the failure as it does for every other send.
+      if (error instanceof CryptoError) return this.queueAlone(peer, texts, now);
+      throw error;
+    }
+    const { result: messages, envelopes } = sealed;
+    // Not awaited: the caller waits for the messages to be stored, not for a channel to drain.
+    if (link) void this.writeOnLink(peer, link, messages, envelopes).catch((error: unknown) => console.error('outbox', error));
+    else this.sendViaServer(peer, messages, envelopes);
+    // No session yet, or sending is held: the drain starts one, or leaves them queued.
+    if (!envelopes) this.request(peer);
+    return messages;
+  }
+
+  /** Stores new messages in a transaction of their own, for the drain to send. */
+  private async queueAlone(peer: PeerId, texts: string[], now: number): Promise<MessageRow[]> {
+    const messages = await queueMessages(peer, texts, now);
+    this.request(peer);
+    return messages;
   }
 
   private async drain(peer: PeerId): Promise<void> {
@@ -99,29 +150,23 @@ export class OutboxSender {
    * Resolves true when entries were postponed (and the next drain scheduled accordingly).
    */
   private async dispatch(peer: PeerId, live: { row: OutboxRow; message: MessageRow }[], now: number): Promise<boolean> {
-    const sent = this.sentOnLink.get(peer);
-    if (sent && this.transport.isOpen(peer)) {
+    const link = this.openLink(peer);
+    if (link) {
       // Claimed before the write, so a concurrent dispatch cannot write the same message twice.
-      const toWrite = live.filter((p) => !sent.has(p.message.id)).map((p) => p.message);
-      for (const m of toWrite) sent.add(m.id);
+      const toWrite = live.filter((p) => !link.has(p.message.id)).map((p) => p.message);
+      for (const m of toWrite) link.add(m.id);
       if (toWrite.length === 0) return false;
       // Packed: a burst (catching up after a reconnect, a sync's resend) costs a few envelopes.
       const envelopes = await this.seal(peer, toWrite, true);
-      if (Array.isArray(envelopes) && (await this.transport.send(peer, envelopes))) await markSent(peer, toWrite.map((m) => m.id));
-      else for (const m of toWrite) sent.delete(m.id);
+      await this.writeOnLink(peer, link, toWrite, Array.isArray(envelopes) ? envelopes : null);
       return false;
     }
     if (!this.transport.serverOnline) return false;
-    this.forgetStale(now);
-    const slots = CLIENT_TIMING.sendWindow - [...this.inFlight.values()].filter((e) => e.peer === peer).length;
-    const due = live.filter(({ row }) => row.nextAttemptAt <= now && !this.inFlight.has(row.id)).slice(0, Math.max(slots, 0));
+    const due = live.filter(({ row }) => row.nextAttemptAt <= now && !this.inFlight.has(row.id)).slice(0, this.freeSlots(peer, now));
     if (due.length === 0) return false;
     for (const { row } of due) this.inFlight.set(row.id, { peer, since: now });
     const envelopes = await this.seal(peer, due.map((p) => p.message), false);
-    for (const [i, { row }] of due.entries()) {
-      const envelope = Array.isArray(envelopes) ? envelopes[i] : undefined;
-      if (!envelope || !this.transport.sendViaServer(peer, row.id, envelope)) this.inFlight.delete(row.id);
-    }
+    this.sendViaServer(peer, due.map((p) => p.message), Array.isArray(envelopes) ? envelopes : null);
     if (envelopes === 'failed') {
       // No session could be started: try again after the usual backoff.
       for (const { row } of due) await recordRetryLater(peer, row.id);
@@ -146,8 +191,30 @@ export class OutboxSender {
     }
   }
 
-  private forgetStale(now: number): void {
+  /** The IDs written on the contact's channel, if one is open now. */
+  private openLink(peer: PeerId): Set<string> | undefined {
+    const sent = this.sentOnLink.get(peer);
+    return sent && this.transport.isOpen(peer) ? sent : undefined;
+  }
+
+  /** Writes claimed messages' envelopes on the channel; what could not be written is unclaimed. */
+  private async writeOnLink(peer: PeerId, link: Set<string>, messages: MessageRow[], envelopes: Uint8Array[] | null): Promise<void> {
+    if (envelopes && (await this.transport.send(peer, envelopes))) await markSent(peer, messages.map((m) => m.id));
+    else for (const m of messages) link.delete(m.id);
+  }
+
+  /** Sends each in-flight message's envelope through the server; one that cannot go is no longer in flight. */
+  private sendViaServer(peer: PeerId, messages: MessageRow[], envelopes: Uint8Array[] | null): void {
+    for (const [i, m] of messages.entries()) {
+      const envelope = envelopes?.[i];
+      if (!envelope || !this.transport.sendViaServer(peer, m.id, envelope)) this.inFlight.delete(m.id);
+    }
+  }
+
+  /** How many more messages to the contact the server send window takes now. */
+  private freeSlots(peer: PeerId, now: number): number {
     for (const [id, entry] of this.inFlight) if (now - entry.since > IN_FLIGHT_TIMEOUT_MS) this.inFlight.delete(id);
+    return Math.max(CLIENT_TIMING.sendWindow - [...this.inFlight.values()].filter((e) => e.peer === peer).length, 0);
   }
 
   /** Wakes up when the earliest retry (or mailbox expiry) of this contact is due. */

@@ -8,6 +8,7 @@ import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { decodePeerFrames, encodePeerFrame, packPeerFrames, type PeerFrame } from '../protocol/peer-frames.ts';
 import { addUnknownContact, markSessionChanged, sendingHeld } from '../storage/contacts.ts';
+import type { Table } from 'dexie';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
 import { getSession, putSession } from '../storage/sessions.ts';
@@ -69,42 +70,89 @@ export class SessionCipher {
    * (sendingHeld: a session change the user has not acknowledged, or a blocked contact).
    */
   seal(peer: PeerId, frames: PeerFrame[], options: SealOptions = {}): Promise<Uint8Array[] | null> {
+    return this.inOrder(peer, () => this.sealInOrder(peer, frames, options));
+  }
+
+  /** Whether no seal for `peer` is under way or waiting: one asked for now would start at once. */
+  idle(peer: PeerId): boolean {
+    return !this.sealing.has(peer);
+  }
+
+  /**
+   * seal() for frames that `write` makes in the same transaction, for new messages: `write`
+   * stores them (in `tables`, joined to the transaction) and returns their frames, which are sealed
+   * before the one durable commit. The message and the session state that sealed it reach the disk
+   * together, so the first byte leaves after one commit rather than two, and the page's reads
+   * after the first cannot come in between. Never starts a session: without one (or while
+   * sending is held, as with `holdable`) `write`'s changes are committed all the same and
+   * `envelopes` is null, for seal() to deal with.
+   */
+  sealWritten<T>(
+    peer: PeerId,
+    tables: Table[],
+    write: () => Promise<{ frames: PeerFrame[]; result: T }>,
+    { pack = false }: Pick<SealOptions, 'pack'> = {},
+  ): Promise<{ result: T; envelopes: Uint8Array[] | null }> {
+    return this.inOrder(peer, async () => {
+      await sodium(); // loaded before the transaction: the first load is asynchronous and would end it
+      let result!: T;
+      const sealed = await this.sealStored(peer, true, tables, async () => {
+        const written = await write();
+        result = written.result;
+        return encodeFrames(written.frames, pack);
+      });
+      return { result, envelopes: sealed === NO_SESSION ? null : sealed };
+    });
+  }
+
+  /** Runs `task` after every seal asked for earlier for `peer` has settled (either way). */
+  private inOrder<R>(peer: PeerId, task: () => Promise<R>): Promise<R> {
     // One at a time per contact, in call order: envelopes leave in the order they were asked for
     // (a message sealed while the session is being started must not overtake an earlier one).
-    const sealed = (this.sealing.get(peer) ?? Promise.resolve()).then(() => this.sealInOrder(peer, frames, options));
-    const tail = sealed.then(
+    // Forgotten as soon as the last one settles, before its caller resumes, so that idle() is true
+    // for whatever that caller does next.
+    const run = (this.sealing.get(peer) ?? Promise.resolve()).then(task).finally(() => {
+      if (this.sealing.get(peer) === tail) this.sealing.delete(peer);
+    });
+    const tail = run.then(
       () => undefined,
       () => undefined,
     );
     this.sealing.set(peer, tail);
-    void tail.then(() => this.sealing.get(peer) === tail && this.sealing.delete(peer));
-    return sealed;
+    return run;
   }
 
   private async sealInOrder(peer: PeerId, frames: PeerFrame[], options: SealOptions): Promise<Uint8Array[] | null> {
     // Loaded before the transaction: the first load is asynchronous and would end it.
     await sodium();
-    const plaintexts = options.pack ? packPeerFrames(frames) : frames.map(encodePeerFrame);
-    const sealed = await this.sealStored(peer, plaintexts, options.holdable === true);
+    const plaintexts = encodeFrames(frames, options.pack === true);
+    const holdable = options.holdable === true;
+    const sealed = await this.sealStored(peer, holdable, [], async () => plaintexts);
     if (sealed !== NO_SESSION) return sealed;
     if (options.start === false) return null;
     await this.startFromBundle(peer);
-    const again = await this.sealStored(peer, plaintexts, options.holdable === true);
+    const again = await this.sealStored(peer, holdable, [], async () => plaintexts);
     if (again === NO_SESSION) throw new CryptoError('no_session', 'The session with this contact is gone.');
     return again;
   }
 
   /**
    * One transaction that reads what sealing depends on at once (the session, and whether sending
-   * is held) and stores the advanced session: the first message after a pause waits for one
-   * round trip to the database and one commit, not three.
+   * is held) while `plaintexts` makes what to seal (writing to `tables` if it must), and stores
+   * the advanced session: the first message after a pause waits for one round trip to the
+   * database and one commit, not three.
    */
-  private sealStored(peer: PeerId, plaintexts: Uint8Array[], holdable: boolean): Promise<Uint8Array[] | null | typeof NO_SESSION> {
-    return db.transaction('rw', db.sessions, db.contacts, async () => {
-      const [row, held] = await Promise.all([getSession(peer), holdable ? sendingHeld(peer) : false]);
+  private sealStored(
+    peer: PeerId,
+    holdable: boolean,
+    tables: Table[],
+    plaintexts: () => Promise<Uint8Array[]>,
+  ): Promise<Uint8Array[] | null | typeof NO_SESSION> {
+    return db.transaction('rw', [db.sessions, db.contacts, ...tables], async () => {
+      const [made, row, held] = await Promise.all([plaintexts(), getSession(peer), holdable ? sendingHeld(peer) : false]);
       if (held) return null;
       if (!row) return NO_SESSION;
-      const sealed = sealPlaintexts(row, plaintexts);
+      const sealed = sealPlaintexts(row, made);
       await putSession(sealed.row);
       return sealed.envelopes;
     });
@@ -176,6 +224,9 @@ export class SessionCipher {
 }
 
 /** Our prekeys that the initial messages among `envelopes` name, in one read. */
+/** One envelope's plaintext per frame, or with `pack`, as few as FRAME_PACK_LIMITS allow. */
+const encodeFrames = (frames: PeerFrame[], pack: boolean): Uint8Array[] => (pack ? packPeerFrames(frames) : frames.map(encodePeerFrame));
+
 function prekeysNamedBy(envelopes: (Envelope | string)[]): Promise<PrekeysById> {
   const headers = envelopes.flatMap((e) => (typeof e !== 'string' && e.initial ? [e.initial] : []));
   return getPrekeys(
