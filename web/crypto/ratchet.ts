@@ -1,10 +1,11 @@
 import { sodium, sodiumNow, type Sodium } from './sodium.ts';
+import { AEAD_TAG_BYTES, sealInto } from './aead.ts';
 import { cryptoError } from './crypto-error.ts';
 import { encodeHeader, splitMessage, type RatchetHeader } from './ratchet-header.ts';
 import { kdfChain, kdfRoot, MESSAGE_NONCE } from './ratchet-kdf.ts';
 import { decodeKey, dh, generateDhKeyPair, type DhKeyPair } from './x25519.ts';
 import type { X3dhHeader, X3dhInitiatorResult, X3dhResponderResult } from './x3dh.ts';
-import { concatBytes, rememberingDecoder, toBase64Url } from '../protocol/encoding.ts';
+import { rememberingDecoder, toBase64Url } from '../protocol/encoding.ts';
 
 // Signal's Double Ratchet (revision 1), without header encryption, as pure functions over a plain
 // state object. Encrypting and decrypting are synchronous (after sodium() has loaded), so that
@@ -127,7 +128,7 @@ function decodeAd(state: RatchetState): Uint8Array {
  * Where each message's associated data is assembled. Chromium allocates every typed array over
  * 64 bytes outside the JavaScript heap, at about the cost of the AEAD of a chat message itself;
  * libsodium copies the AD into its own memory before it returns, and nothing here awaits, so one
- * buffer serves every message. It is read only by seal() and open(), right after aead() fills it.
+ * buffer serves every message. It is read only by sealInto() and open(), right after aead() fills it.
  */
 let adScratch = new Uint8Array(256);
 
@@ -140,10 +141,6 @@ function aead(state: RatchetState, headerBytes: Uint8Array, context: Uint8Array)
   adScratch.set(headerBytes, ad.length);
   adScratch.set(context, ad.length + headerBytes.length);
   return adScratch.subarray(0, length);
-}
-
-function seal(s: Sodium, messageKey: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
-  return s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, MESSAGE_NONCE, messageKey);
 }
 
 function open(s: Sodium, messageKey: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array {
@@ -182,9 +179,13 @@ function encrypt(state: RatchetState, plaintext: Uint8Array, context: Uint8Array
   if (state.sendN >= RATCHET_LIMITS.maxMessageNumber) throw cryptoError('chain_exhausted');
   const { chainKey, messageKey } = kdfChain(s, decodeKey(state.sendChain));
   const headerBytes = encodeHeader({ dh: state.sendRatchet.publicKey, pn: state.prevSendN, n: state.sendN });
-  const ciphertext = seal(s, messageKey, plaintext, aead(state, headerBytes, context));
+  // The whole message in one buffer, the ciphertext sealed into its place (see aead.ts).
+  const message = new Uint8Array(lead.length + headerBytes.length + plaintext.length + AEAD_TAG_BYTES);
+  message.set(lead, 0);
+  message.set(headerBytes, lead.length);
+  sealInto(s, message, lead.length + headerBytes.length, plaintext, aead(state, headerBytes, context), MESSAGE_NONCE, messageKey);
   return {
-    message: concatBytes(lead, headerBytes, ciphertext),
+    message,
     nextState: { ...state, sendChain: toBase64Url(chainKey), sendN: state.sendN + 1 },
   };
 }
