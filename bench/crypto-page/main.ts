@@ -47,11 +47,13 @@ function seal(plaintext: Uint8Array): Uint8Array {
   return sealed.envelopes[0]!;
 }
 
-function open(bytes: Uint8Array): Uint8Array {
+/** Opens and decodes as SessionCipher.open does: the plaintext is decoded where it was decrypted. */
+function openFrames(bytes: Uint8Array): PeerFrame[] {
   const envelope = parseEnvelope(bytes, MESSAGE_LIMITS.maxEnvelopeBytes);
   if (typeof envelope === 'string') throw new Error(`envelope: ${envelope}`);
-  const opened = openEnvelope(need(me, 'identity'), need(peer, 'peer'), need(row, 'session'), envelope, NO_PREKEYS, Date.now());
+  const opened = openEnvelope(need(me, 'identity'), need(peer, 'peer'), need(row, 'session'), envelope, NO_PREKEYS, Date.now(), decodePeerFrames);
   row = opened.row;
+  if (!opened.plaintext) throw new Error('a write did not decode');
   return opened.plaintext;
 }
 
@@ -76,7 +78,7 @@ function encoder({ encrypted }: FloodSpec): (frames: PeerFrame[]) => Uint8Array 
 
 /** The frames in one write, decoded and validated as SessionCipher.open does. */
 function decoder({ encrypted }: FloodSpec): (bytes: Uint8Array) => PeerFrame[] {
-  return encrypted ? (bytes) => unpacked(open(bytes)) : unpacked;
+  return encrypted ? openFrames : unpacked;
 }
 
 /** Message frames with sequence numbers from 1, as a composer makes them; built before any timing. */
@@ -204,7 +206,7 @@ const api: CryptoBenchPage = {
   },
 
   confirmSession(reply) {
-    unpacked(open(fromBase64Url(reply)!));
+    openFrames(fromBase64Url(reply)!);
     if (need(row, 'session').current.state.x3dh !== null) throw new Error('the session is still unconfirmed after a reply');
   },
 

@@ -15,7 +15,7 @@ import { cryptoCode, deepFreeze } from '../fixtures/sessions.ts';
 const SIDES: Side[] = ['alice', 'bob'];
 
 /** Decrypts, or null when the message does not open. */
-function tryDecrypt(state: RatchetState, message: Uint8Array): ReturnType<typeof ratchetDecrypt> | null {
+function tryDecrypt(state: RatchetState, message: Uint8Array): ReturnType<typeof ratchetDecrypt<Uint8Array>> | null {
   try {
     return ratchetDecrypt(state, message);
   } catch {

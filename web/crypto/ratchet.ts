@@ -1,5 +1,5 @@
 import { sodium, sodiumNow, type Sodium } from './sodium.ts';
-import { AEAD_TAG_BYTES, sealInto } from './aead.ts';
+import { AEAD_TAG_BYTES, openWith, sealInto } from './aead.ts';
 import { cryptoError } from './crypto-error.ts';
 import { encodeHeader, splitMessage, type RatchetHeader } from './ratchet-header.ts';
 import { kdfChain, kdfRoot, MESSAGE_NONCE } from './ratchet-kdf.ts';
@@ -143,12 +143,13 @@ function aead(state: RatchetState, headerBytes: Uint8Array, context: Uint8Array)
   return adScratch.subarray(0, length);
 }
 
-function open(s: Sodium, messageKey: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array {
-  try {
-    return s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, MESSAGE_NONCE, messageKey);
-  } catch {
-    throw cryptoError('decrypt_failed');
-  }
+/** Reads a plaintext into an array of its own: what ratchetDecrypt gives unless told otherwise. */
+export const plaintextBytes = (plaintext: Uint8Array): Uint8Array => plaintext.slice();
+
+function open<T>(s: Sodium, messageKey: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array, read: (plaintext: Uint8Array) => T): T {
+  const opened = openWith(s, ciphertext, ad, MESSAGE_NONCE, messageKey, read);
+  if (!opened) throw cryptoError('decrypt_failed');
+  return opened.value;
 }
 
 /**
@@ -195,18 +196,22 @@ function encrypt(state: RatchetState, plaintext: Uint8Array, context: Uint8Array
  * was: `bad_header` (too short), `duplicate` (its key was already used: a replay or a second
  * delivery), `too_many_skipped` (beyond RATCHET_LIMITS), `decrypt_failed` (altered, forged, or
  * for another session), `bad_key` (a header key that is not a usable point).
+ *
+ * The plaintext is what `read` makes of it (aead.ts openWith: a view valid during the call only),
+ * by default a copy of its bytes; a caller that only decodes it saves the copy.
  */
-export function ratchetDecrypt(
+export function ratchetDecrypt<T = Uint8Array>(
   state: RatchetState,
   message: Uint8Array,
   context: Uint8Array = NO_CONTEXT,
-): { plaintext: Uint8Array; nextState: RatchetState } {
+  read: (plaintext: Uint8Array) => T = plaintextBytes as (plaintext: Uint8Array) => T,
+): { plaintext: T; nextState: RatchetState } {
   const s = sodiumNow();
   const { header, headerBytes, ciphertext } = splitMessage(message);
 
   const skippedIndex = state.skipped.findIndex((k) => k.dh === header.dh && k.n === header.n);
   if (skippedIndex >= 0) {
-    const plaintext = open(s, decodeKey(state.skipped[skippedIndex]!.mk), ciphertext, aead(state, headerBytes, context));
+    const plaintext = open(s, decodeKey(state.skipped[skippedIndex]!.mk), ciphertext, aead(state, headerBytes, context), read);
     const skipped = state.skipped.filter((_, i) => i !== skippedIndex);
     return { plaintext, nextState: { ...state, skipped, x3dh: null } };
   }
@@ -224,7 +229,7 @@ export function ratchetDecrypt(
   next = skipMessageKeys(s, next, header.n);
   if (next.recvChain === null) throw cryptoError('decrypt_failed');
   const { chainKey, messageKey } = kdfChain(s, decodeKey(next.recvChain));
-  const plaintext = open(s, messageKey, ciphertext, aead(state, headerBytes, context));
+  const plaintext = open(s, messageKey, ciphertext, aead(state, headerBytes, context), read);
   return { plaintext, nextState: { ...next, recvChain: toBase64Url(chainKey), recvN: next.recvN + 1, x3dh: null } };
 }
 

@@ -1,7 +1,7 @@
 import { CryptoError, cryptoError } from './crypto-error.ts';
 import type { IdentityKeys } from './identity.ts';
 import type { OneTimePrekeyPair, PrekeyBundle, SignedPrekeyPair } from './prekeys.ts';
-import { initInitiatorRatchet, initResponderRatchet, ratchetDecrypt, ratchetEncryptBehind, type RatchetState } from './ratchet.ts';
+import { initInitiatorRatchet, initResponderRatchet, plaintextBytes, ratchetDecrypt, ratchetEncryptBehind, type RatchetState } from './ratchet.ts';
 import { initiateX3dh, respondX3dh } from './x3dh.ts';
 import { envelopePrefix, type Envelope } from '../protocol/envelope.ts';
 import type { PeerId } from '../protocol/ids.ts';
@@ -55,8 +55,9 @@ export interface ResponderPrekeys {
   oneTime: OneTimePrekeyPair | undefined;
 }
 
-export interface Opened {
-  plaintext: Uint8Array;
+export interface Opened<T = Uint8Array> {
+  /** What the `read` given to openEnvelope made of the plaintext (by default its bytes). */
+  plaintext: T;
   row: SessionRow;
   /** The one-time prekey this message used up: delete it in the same transaction as the row. */
   usedOneTimePrekeyId: number | null;
@@ -108,27 +109,29 @@ export function sealPlaintexts(row: SessionRow, plaintexts: Uint8Array[]): { env
  * leaving `row` as it was: `duplicate` (already read: a replay or a second copy), `no_session`
  * (a ratchet message and no session at all), `identity_mismatch` (an initial message from some
  * other identity), or what ratchet.ts and x3dh.ts throw (`decrypt_failed`, `too_many_skipped`,
- * `unknown_signed_prekey`, `unknown_one_time_prekey`, ...).
+ * `unknown_signed_prekey`, `unknown_one_time_prekey`, ...). `read` makes what `plaintext` holds
+ * from a view of the plaintext valid during the call only (ratchetDecrypt).
  */
-export function openEnvelope(
+export function openEnvelope<T = Uint8Array>(
   me: IdentityKeys,
   peer: PeerId,
   row: SessionRow | undefined,
   envelope: Envelope,
   prekeys: ResponderPrekeys,
   now: number,
-): Opened {
+  read: (plaintext: Uint8Array) => T = plaintextBytes as (plaintext: Uint8Array) => T,
+): Opened<T> {
   const { initial } = envelope;
   if (initial && initial.identityKey !== peer) throw cryptoError('identity_mismatch');
   const sessions = row ? [row.current, ...row.previous] : [];
   // An initial message belongs to the session its X3DH header names, if we have it already.
   const candidates = initial ? sessions.filter((s) => s.base === initial.ephemeralKey) : sessions;
-  if (row && candidates.length > 0) return openInExisting(row, candidates, envelope);
+  if (row && candidates.length > 0) return openInExisting(row, candidates, envelope, read);
   if (!initial) throw cryptoError(row ? 'decrypt_failed' : 'no_session');
   if (row?.seenBases.includes(initial.ephemeralKey)) throw cryptoError('duplicate');
 
   const x3dh = respondX3dh(me, initial, { signedPrekey: prekeys.signed, oneTimePrekey: prekeys.oneTime });
-  const { plaintext, nextState } = ratchetDecrypt(initResponderRatchet(x3dh), envelope.ratchetMessage, envelope.prefix);
+  const { plaintext, nextState } = ratchetDecrypt(initResponderRatchet(x3dh), envelope.ratchetMessage, envelope.prefix, read);
   const session: StoredSession = { base: initial.ephemeralKey, initiator: false, state: nextState, createdAt: now, confirmed: true };
   return {
     plaintext,
@@ -142,11 +145,11 @@ export function openEnvelope(
 }
 
 /** Tries the sessions in order; the one that opens the message becomes current. */
-function openInExisting(row: SessionRow, candidates: StoredSession[], envelope: Envelope): Opened {
+function openInExisting<T>(row: SessionRow, candidates: StoredSession[], envelope: Envelope, read: (plaintext: Uint8Array) => T): Opened<T> {
   const errors: CryptoError[] = [];
   for (const session of candidates) {
     try {
-      const { plaintext, nextState } = ratchetDecrypt(session.state, envelope.ratchetMessage, envelope.prefix);
+      const { plaintext, nextState } = ratchetDecrypt(session.state, envelope.ratchetMessage, envelope.prefix, read);
       const opened: StoredSession = { ...session, state: nextState, confirmed: true };
       const others = [row.current, ...row.previous].filter((s) => s !== session);
       return {

@@ -184,16 +184,16 @@ export class SessionCipher {
           continue;
         }
         try {
-          const opened = openEnvelope(this.me, peer, row, envelope, responderPrekeys(prekeys, envelope), Date.now());
+          // Decoded where libsodium decrypted it: the plaintext is never copied (crypto/aead.ts).
+          const opened = openEnvelope(this.me, peer, row, envelope, responderPrekeys(prekeys, envelope), Date.now(), decodePeerFrames);
           row = opened.row;
           if (opened.usedOneTimePrekeyId !== null) {
             usedOneTimePrekeys.push(opened.usedOneTimePrekeyId);
             prekeys.oneTime.delete(opened.usedOneTimePrekeyId); // used once, even within a batch
           }
           sessionChanged ||= opened.replacedWorkingSession;
-          const openedFrames = decodePeerFrames(opened.plaintext);
           // Authentic but not frames we know: the key is used up all the same.
-          if (openedFrames) frames.push(...openedFrames);
+          if (opened.plaintext) frames.push(...opened.plaintext);
           else failures.push('bad_payload');
         } catch (error) {
           if (!(error instanceof CryptoError)) throw error;
