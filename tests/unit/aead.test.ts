@@ -7,15 +7,20 @@ import { sodium } from '../../web/crypto/sodium.ts';
 // wrapper: they must agree exactly with the wrapper's crypto_aead_xchacha20poly1305_ietf_encrypt
 // and _decrypt.
 
+/** Plaintext (up to a largest message and more), associated data, nonce, key. */
+const AEAD_INPUTS = [
+  fc.uint8Array({ maxLength: 20_000 }),
+  fc.uint8Array({ maxLength: 300 }),
+  fc.uint8Array({ minLength: 24, maxLength: 24 }),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }),
+] as const;
+
 describe('sealInto', () => {
   it('writes byte for byte the ciphertext of the wrapper, at the offset, and touches nothing else', async () => {
     const s = await sodium();
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 20_000 }),
-        fc.uint8Array({ maxLength: 300 }),
-        fc.uint8Array({ minLength: 24, maxLength: 24 }),
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        ...AEAD_INPUTS,
         fc.nat(40),
         (plaintext, ad, nonce, key, offset) => {
           const out = new Uint8Array(offset + plaintext.length + AEAD_TAG_BYTES + 3).fill(0xa5);
@@ -46,10 +51,7 @@ describe('openWith', () => {
     const s = await sodium();
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 20_000 }),
-        fc.uint8Array({ maxLength: 300 }),
-        fc.uint8Array({ minLength: 24, maxLength: 24 }),
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        ...AEAD_INPUTS,
         fc.nat(),
         (plaintext, ad, nonce, key, flip) => {
           const sealed = s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
