@@ -1,3 +1,4 @@
+import type { Table } from 'dexie';
 import { CryptoError } from '../crypto/crypto-error.ts';
 import type { IdentityKeys } from '../crypto/identity.ts';
 import type { PrekeyBundle } from '../crypto/prekeys.ts';
@@ -8,7 +9,6 @@ import type { PeerId } from '../protocol/ids.ts';
 import { MESSAGE_LIMITS } from '../protocol/limits.ts';
 import { decodePeerFrames, encodePeerFrame, packPeerFrames, type PeerFrame } from '../protocol/peer-frames.ts';
 import { addUnknownContact, markSessionChanged, sendingHeld } from '../storage/contacts.ts';
-import type { Table } from 'dexie';
 import { db } from '../storage/db.ts';
 import { deleteOneTimePrekeys, getPrekeys, type PrekeysById } from '../storage/prekeys.ts';
 import { getSession, putSession } from '../storage/sessions.ts';
@@ -223,10 +223,10 @@ export class SessionCipher {
   }
 }
 
-/** Our prekeys that the initial messages among `envelopes` name, in one read. */
 /** One envelope's plaintext per frame, or with `pack`, as few as FRAME_PACK_LIMITS allow. */
 const encodeFrames = (frames: PeerFrame[], pack: boolean): Uint8Array[] => (pack ? packPeerFrames(frames) : frames.map(encodePeerFrame));
 
+/** Our prekeys that the initial messages among `envelopes` name, in one read. */
 function prekeysNamedBy(envelopes: (Envelope | string)[]): Promise<PrekeysById> {
   const headers = envelopes.flatMap((e) => (typeof e !== 'string' && e.initial ? [e.initial] : []));
   return getPrekeys(
