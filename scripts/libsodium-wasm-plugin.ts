@@ -23,25 +23,22 @@ const PACKAGE_MODULE = /[\\/]libsodium-sumo[\\/]dist[\\/]modules-sumo-esm[\\/]li
 const INLINED_WASM = /"(AGFzbQ[A-Za-z0-9+/]*={0,2})"/g;
 
 export function libsodiumWasmFile(): Plugin {
-  let packageModule: string | null = null;
   return {
     name: 'tincan:libsodium-wasm',
     apply: 'build',
     enforce: 'pre',
     resolveId: {
       filter: { id: /^(libsodium-sumo|tincan:libsodium-wasm-url)$/ },
-      async handler(source, importer) {
+      handler(source, importer) {
         if (source === WASM_URL_MODULE) return `\0${WASM_URL_MODULE}`;
-        if (importer !== LOADER) return LOADER;
-        const resolved = await this.resolve(source, importer, { skipSelf: true });
-        packageModule = resolved?.id ?? null;
-        return resolved;
+        return importer === LOADER ? this.resolve(source, importer, { skipSelf: true }) : LOADER;
       },
     },
     load: {
       filter: { id: /^\0tincan:libsodium-wasm-url$/ },
-      handler() {
-        if (!packageModule) throw new Error(`${WASM_URL_MODULE} is imported before ${PACKAGE} was resolved`);
+      async handler() {
+        const packageModule = (await this.resolve(PACKAGE, LOADER, { skipSelf: true }))?.id;
+        if (!packageModule) throw new Error(`${PACKAGE} cannot be found from ${LOADER}`);
         const { base64 } = inlinedWasm(readFileSync(packageModule, 'utf8'), packageModule);
         const ref = this.emitFile({ type: 'asset', name: 'libsodium-sumo.wasm', source: Buffer.from(base64, 'base64') });
         return `export default import.meta.ROLLUP_FILE_URL_${ref};`;
