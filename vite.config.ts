@@ -5,6 +5,7 @@ import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { libsodiumWasmFile } from './scripts/libsodium-wasm-plugin.ts';
 
 // The app lives in web/; index.html at the root is its entry. The signaling server serves dist/
 // itself (`npm start`), so `vite` alone is only for UI work without a backend.
@@ -15,6 +16,7 @@ const THEME = { background: '#eef2f1', accent: '#0f766e' };
 export default defineConfig({
   plugins: [
     svelte(),
+    libsodiumWasmFile(),
     VitePWA({
       // injectManifest rather than generateSW: the worker is ours to read (web/service-worker.ts),
       // so what it intercepts is written down in one short file (only the precached app and its
@@ -29,10 +31,10 @@ export default defineConfig({
       injectRegister: false,
       injectManifest: {
         rollupFormat: 'iife',
-        // The app shell and everything it loads later (libsodium, the backup worker), so that it
-        // opens with no network; the plugin adds the manifest and its icons. Not the source maps:
-        // only developer tools fetch those.
-        globPatterns: ['**/*.{js,css,html}'],
+        // The app shell and everything it loads later (libsodium and its WebAssembly, the backup
+        // worker), so that it opens with no network; the plugin adds the manifest and its icons.
+        // Not the source maps: only developer tools fetch those.
+        globPatterns: ['**/*.{js,css,html,wasm}'],
         maximumFileSizeToCacheInBytes: 2 * 1024 * 1024,
       },
       manifest: {
@@ -65,12 +67,12 @@ export default defineConfig({
 });
 
 /**
- * Writes a .br and a .gz beside every text file of the build, which the server sends to browsers
- * that accept them (sirv's `brotli` and `gzip` options): a third of the bytes, with no
- * compression work per request. Runs last, after the service worker is written.
+ * Writes a .br and a .gz beside every text file of the build and libsodium's WebAssembly, which
+ * the server sends to browsers that accept them (sirv's `brotli` and `gzip` options): a third of
+ * the bytes, with no compression work per request. Runs last, after the service worker is written.
  */
 function precompress(): Plugin {
-  const COMPRESSIBLE = /\.(js|css|html|svg|webmanifest)$/;
+  const COMPRESSIBLE = /\.(js|css|html|svg|webmanifest|wasm)$/;
   const MIN_BYTES = 1024;
   const brotli = promisify(brotliCompress);
   const gzipAsync = promisify(gzip);

@@ -1,4 +1,5 @@
 import { sodium } from './sodium.ts';
+import { yieldToMain } from '../main-thread.ts';
 import { sign, verify, type IdentityKeys } from './identity.ts';
 import { cryptoError } from './crypto-error.ts';
 import { decodeKey, generateDhKeyPair, identityDhPublicKey } from './x25519.ts';
@@ -90,12 +91,20 @@ export async function generateSignedPrekey(me: IdentityKeys, id: number, now = D
   return { id, key, createdAt, sig, privateKey };
 }
 
-/** `count` one-time prekeys with consecutive IDs from `firstId`. */
+/** One-time prekeys made between two yields to the main thread (see generateOneTimePrekeys). */
+const PREKEYS_PER_SLICE = 10;
+
+/**
+ * `count` one-time prekeys with consecutive IDs from `firstId`. A full batch takes a slow phone
+ * a few hundred milliseconds, right after signing in: it is made a slice at a time, so that the
+ * page goes on answering meanwhile.
+ */
 export async function generateOneTimePrekeys(firstId: number, count: number): Promise<OneTimePrekeyPair[]> {
   if (!isPrekeyId(firstId)) throw new RangeError('Not a prekey ID.');
   const s = await sodium();
   const out: OneTimePrekeyPair[] = [];
   for (let i = 0, id = firstId; i < count; i++, id = nextPrekeyId(id)) {
+    if (i > 0 && i % PREKEYS_PER_SLICE === 0) await yieldToMain();
     const { publicKey: key, privateKey } = generateDhKeyPair(s);
     out.push({ id, key, privateKey });
   }

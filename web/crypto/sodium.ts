@@ -1,4 +1,5 @@
 import type sodiumModule from 'libsodium-wrappers-sumo';
+import { yieldToMain } from '../main-thread.ts';
 
 // libsodium must finish loading its WebAssembly before any call. Everything in crypto/ goes
 // through `sodium()` so nothing can run before that.
@@ -18,6 +19,9 @@ let loaded: Sodium | null = null;
 export function sodium(): Promise<Sodium> {
   ready ??= import('libsodium-wrappers-sumo').then(async ({ default: library }) => {
     await library.ready;
+    // Loading it is a long task of its own; whatever the caller does with it next waits for the
+    // next one, with the page's own work (input, a frame) in between.
+    await yieldToMain();
     return (loaded = library);
   });
   return ready;

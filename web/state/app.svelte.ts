@@ -37,6 +37,7 @@ import { applyTheme } from './theme.ts';
 import { Notifier } from './notifier.svelte.ts';
 import { unreadTitle } from './notify-policy.ts';
 import { TypingIndicators } from './typing.svelte.ts';
+import { yieldToMain } from '../main-thread.ts';
 
 // The app's state and the services behind it, wired together once an identity exists.
 // Components read the $state fields and call the methods; services never touch the DOM.
@@ -392,6 +393,9 @@ export class AppState {
     // status says "connecting", which is what it is.
     this.signalingState = 'connecting';
     void this.mainScreenUp().then(() => signaling.start());
+    // Setting up the services is a long task on a phone, and so is drawing the main screen: two
+    // tasks rather than one, so that the page can answer in between.
+    await yieldToMain();
     this.phase = 'ready';
   }
 

@@ -2,6 +2,7 @@ import { liveQuery, type Subscription } from 'dexie';
 import type { PeerId } from '../protocol/ids.ts';
 import type { MessageRow } from '../storage/db.ts';
 import { countBefore, listMessages, readPage, readThrough } from '../storage/messages.ts';
+import { whenIdle } from '../main-thread.ts';
 
 // The part of a conversation the view holds: the newest page when it opens, then older pages as
 // the user scrolls up, never the whole of a long conversation. Pages are contiguous ranges of
@@ -155,9 +156,3 @@ export class MessagePages {
     });
   }
 }
-
-/** Runs `task` when the page is idle (where the browser tells; elsewhere, as the next task). */
-const whenIdle = (task: () => void): void => {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 1000 });
-  else setTimeout(task, 0);
-};

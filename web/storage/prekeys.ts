@@ -1,4 +1,5 @@
 import { db, type PrekeyRow } from './db.ts';
+import { yieldToMain } from '../main-thread.ts';
 import type { OneTimePrekeyPair, SignedPrekeyPair } from '../crypto/prekeys.ts';
 
 // This device's own X3DH prekeys, private halves included. They are stored before their public
@@ -41,10 +42,22 @@ export async function newestSignedPrekey(): Promise<SignedPrekeyPair | undefined
 export const oneTimePrekeyIds = async (): Promise<number[]> =>
   (await db.prekeys.where('kind').equals('one-time').primaryKeys()).map(([, id]) => id);
 
+/** Rows written per transaction by storePrekeys. */
+const ROWS_PER_WRITE = 25;
+
+/**
+ * Stores new prekeys, a few rows per transaction: the page serializes each row on its main thread,
+ * and a full batch at once is a long task on a phone. The signed prekey goes in the last write.
+ * Until it is stored, this device counts as never having published (PrekeyPublisher.publish), so
+ * a write cut short is simply made again; the one-time prekeys it had stored stay unpublished.
+ */
 export async function storePrekeys(signed: SignedPrekeyPair | null, oneTime: OneTimePrekeyPair[]): Promise<void> {
   const rows: PrekeyRow[] = oneTime.map((k) => ({ kind: 'one-time' as const, ...k, createdAt: Date.now() }));
   if (signed) rows.push({ kind: 'signed', ...signed });
-  await db.prekeys.bulkPut(rows);
+  for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
+    if (start > 0) await yieldToMain();
+    await db.prekeys.bulkPut(rows.slice(start, start + ROWS_PER_WRITE));
+  }
 }
 
 /** Deletes signed prekeys created before `before`, except the newest (which is still published). */
