@@ -1,6 +1,6 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { NOTIFICATION_CLICKED, type NotificationClicked } from './state/service-worker-messages.ts';
+import { NOTIFICATION_CLICKED, peerOf, type NotificationClicked } from './state/service-worker-messages.ts';
 
 // The service worker: keeps this version of the app (every file of the build) so that Tincan
 // opens with no network or no server, and history, which lives in IndexedDB, is there to read.
@@ -53,8 +53,7 @@ self.addEventListener('message', (event) => {
 // them; a click brings a Tincan window forward and tells it which conversation to open.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const data: unknown = event.notification.data;
-  const peer = typeof data === 'object' && data !== null && 'peer' in data && typeof data.peer === 'string' ? data.peer : null;
+  const peer = peerOf(event.notification.data);
   event.waitUntil(
     self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (windows) => {
       const target = windows[0] ?? (await self.clients.openWindow('/'));

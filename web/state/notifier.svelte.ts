@@ -1,8 +1,8 @@
-import { isPeerId, type PeerId } from '../protocol/ids.ts';
+import type { PeerId } from '../protocol/ids.ts';
 import type { ContactRow } from '../storage/db.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../storage/settings.ts';
 import { notificationContent, shouldNotify, type Attention } from './notify-policy.ts';
-import { NOTIFICATION_CLICKED } from './service-worker-messages.ts';
+import { NOTIFICATION_CLICKED, peerOf } from './service-worker-messages.ts';
 import { storeSetting } from './store-setting.ts';
 
 // System notifications for new messages: the browser's permission, the user's settings, and the
@@ -15,12 +15,6 @@ const supported = (): boolean => typeof Notification !== 'undefined';
 const currentPermission = (): NotificationPermissionState => (supported() ? Notification.permission : 'unsupported');
 
 type NotificationSetting = 'notifications' | 'notificationText' | 'notificationPromptDone';
-
-/** The contact a notification's data (or the service worker's message) names, if any. */
-function peerOf(data: unknown): PeerId | null {
-  if (typeof data !== 'object' || data === null || !('peer' in data)) return null;
-  return isPeerId(data.peer) ? data.peer : null;
-}
 
 export class Notifier {
   permission = $state<NotificationPermissionState>(currentPermission());
