@@ -24,3 +24,12 @@ export function whenIdle(task: () => void): void {
   if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 1000 });
   else setTimeout(task, 0);
 }
+
+/**
+ * A getter that makes its value on first use and keeps it: for objects that take milliseconds to
+ * build (date formatters, a grapheme segmenter), which the first screen should not wait for.
+ */
+export function lazily<T>(make: () => T): () => T {
+  let value: { made: T } | null = null;
+  return () => (value ??= { made: make() }).made;
+}

@@ -1,3 +1,5 @@
+import { lazily } from '../main-thread.ts';
+
 // Finding messages by what they say. A query is a few words; a message matches when it contains
 // every one of them, ignoring case and accents ("cafe" finds "Café"), anywhere in a word ("rain"
 // finds "raining").
@@ -16,7 +18,7 @@ export function matchesTerms(text: string, terms: string[]): boolean {
 }
 
 /** Made on first use: building it takes a few milliseconds, which loading the main screen should not. */
-let graphemes: Intl.Segmenter | undefined;
+const graphemes = lazily(() => new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 
 export interface Snippet {
   /** Text before the match, with "…" in front when cut. */
@@ -33,7 +35,7 @@ export interface Snippet {
  */
 export function snippetOf(text: string, terms: string[], width = 80): Snippet {
   // Whole characters as people see them (a letter with its accents, an emoji), never half of one.
-  const chars = Array.from((graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text.replace(/\s+/g, ' ').trim()), (s) => s.segment);
+  const chars = Array.from(graphemes().segment(text.replace(/\s+/g, ' ').trim()), (s) => s.segment);
   const found = terms.length > 0 ? findFolded(chars, terms[0]!) : null;
   if (!found) return { before: '', match: '', after: cut(chars, 0, width) };
   const [start, end] = found;
