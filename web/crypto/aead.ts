@@ -1,3 +1,4 @@
+import type { LibsodiumModule, Pointer } from 'libsodium-sumo';
 import type { Sodium } from './sodium.ts';
 
 // XChaCha20-Poly1305 (IETF) between the caller's buffers and libsodium's memory, without the
@@ -14,41 +15,6 @@ import type { Sodium } from './sodium.ts';
 // _decrypt) through the Emscripten module the wrapper exposes as `libsodium`, with the same
 // arguments (a 64-bit length passed as two 32-bit halves, as the wrapper passes it). aead.test.ts
 // checks them against the wrapper's functions.
-
-type Pointer = number;
-
-/** The part of libsodium's Emscripten module used here; libsodium-wrappers exports it untyped. */
-interface SodiumModule {
-  HEAPU8: Uint8Array;
-  _malloc(size: number): Pointer;
-  _free(pointer: Pointer): void;
-  _crypto_aead_xchacha20poly1305_ietf_encrypt(
-    c: Pointer,
-    clenP: Pointer,
-    m: Pointer,
-    mlenLow: number,
-    mlenHigh: number,
-    ad: Pointer,
-    adlenLow: number,
-    adlenHigh: number,
-    nsec: Pointer,
-    npub: Pointer,
-    k: Pointer,
-  ): number;
-  _crypto_aead_xchacha20poly1305_ietf_decrypt(
-    m: Pointer,
-    mlenP: Pointer,
-    nsec: Pointer,
-    c: Pointer,
-    clenLow: number,
-    clenHigh: number,
-    ad: Pointer,
-    adlenLow: number,
-    adlenHigh: number,
-    npub: Pointer,
-    k: Pointer,
-  ): number;
-}
 
 export const AEAD_TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -77,10 +43,10 @@ function inSodiumMemory<T>(
   ad: Uint8Array,
   input: Uint8Array,
   outputBytes: number,
-  call: (lib: SodiumModule, at: Layout) => T,
+  call: (lib: LibsodiumModule, at: Layout) => T,
 ): T {
   if (key.length !== KEY_BYTES || nonce.length !== NONCE_BYTES) throw new Error('aead: invalid key or nonce length');
-  const lib = (s as unknown as { libsodium: SodiumModule }).libsodium;
+  const lib = (s as unknown as { libsodium: LibsodiumModule }).libsodium;
   const size = KEY_BYTES + NONCE_BYTES + ad.length + input.length + outputBytes;
   const base = lib._malloc(size);
   if (base === 0) throw new Error('aead: out of memory');
