@@ -104,8 +104,8 @@ describe('order and gaps', () => {
 describe('delivery through the server', () => {
   it('a mailbox acceptance defers the next attempt to the expiry; a relay one backs off', async () => {
     const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
-    await recordAccepted(bob, a!.id, 'mailbox', 50_000, 1000);
-    await recordAccepted(bob, b!.id, 'relay', undefined, 1000);
+    await recordAccepted(bob, a!.id, 'mailbox', 50_000, 1000, 1000);
+    await recordAccepted(bob, b!.id, 'relay', undefined, 1000, 1000);
     const rows = await outboxRows(bob);
     expect(rows[0]).toMatchObject({ via: 'mailbox', expiresAt: 50_000, nextAttemptAt: 50_000, attempts: 1 });
     expect(rows[1]!.nextAttemptAt).toBeGreaterThan(1000);
@@ -114,7 +114,7 @@ describe('delivery through the server', () => {
 
   it('expired mailbox copies and final errors become "Not delivered", and a retry queues again', async () => {
     const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
-    await recordAccepted(bob, a!.id, 'mailbox', 5000, 1000);
+    await recordAccepted(bob, a!.id, 'mailbox', 5000, 1000, 1000);
     expect(await expireOverdue(bob, await outboxRows(bob), 6000)).toEqual([a!.id]);
     await markFailed(bob, [b!.id], 'full');
     expect((await listMessages(bob)).map((m) => [m.state, m.failure])).toEqual([
@@ -137,11 +137,21 @@ describe('delivery through the server', () => {
 
   it('a sync frame makes messages still waiting for a retry due at once', async () => {
     const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
-    await recordAccepted(bob, a!.id, 'relay', undefined, 1000);
-    await recordAccepted(bob, b!.id, 'mailbox', 99_000, 1000);
+    await recordAccepted(bob, a!.id, 'relay', undefined, 1000, 1000);
+    await recordAccepted(bob, b!.id, 'mailbox', 99_000, 1000, 1000);
     expect((await outboxRows(bob)).every((r) => r.nextAttemptAt > 2000)).toBe(true);
     // The contact holds nothing from us: both are due now, whichever way they went.
     expect(await requeueAbove(bob, 0, 2000)).toBe(2);
     expect((await outboxRows(bob)).map((r) => r.nextAttemptAt)).toEqual([2000, 2000]);
+  });
+
+  it('an acceptance of a copy sent before the contact said it lacks the message does not put it off', async () => {
+    const [a, b] = await queueMessages(bob, ['a', 'b'], 1000);
+    // Both sent at 1000; the contact's sync (it holds nothing) comes before the server's answers.
+    expect(await requeueAbove(bob, 0, 1500)).toBe(0); // both were due already
+    await recordAccepted(bob, a!.id, 'mailbox', 99_000, 1000, 2000);
+    // b went again after the sync: its acceptance defers the next attempt as usual.
+    await recordAccepted(bob, b!.id, 'mailbox', 99_000, 1600, 2000);
+    expect((await outboxRows(bob)).map((r) => r.nextAttemptAt)).toEqual([2000, 99_000]);
   });
 });

@@ -51,13 +51,16 @@ export async function recordAccepted(
   id: string,
   via: 'relay' | 'mailbox',
   expiresAt: number | undefined,
+  /** When the send the server accepted was made. */
+  sentAt: number,
   now = Date.now(),
 ): Promise<void> {
   await db.transaction('rw', db.messages, db.outbox, async () => {
     const row = await db.outbox.get([peer, id]);
     if (!row) return; // a receipt got there first
     await advance(await ownMessages(peer, [id]), 'sent');
-    const nextAttemptAt = via === 'mailbox' && expiresAt !== undefined ? expiresAt : now + retryDelay(row.attempts);
+    const lackedSince = row.requeuedAt !== undefined && row.requeuedAt >= sentAt;
+    const nextAttemptAt = lackedSince ? now : via === 'mailbox' && expiresAt !== undefined ? expiresAt : now + retryDelay(row.attempts);
     await db.outbox.put({ ...row, attempts: row.attempts + 1, via, expiresAt, nextAttemptAt });
   });
 }
@@ -111,9 +114,13 @@ export async function requeueAbove(peer: PeerId, have: number, now = Date.now())
       .toArray();
     const inOutbox = await db.outbox.bulkGet(keysOf(peer, missing.map((m) => m.id)));
     const toAdd = missing.filter((m, i) => !inOutbox[i] && m.state !== 'failed');
-    const waiting = inOutbox.filter((row): row is OutboxRow => row !== undefined && row.nextAttemptAt > now);
-    await db.outbox.bulkPut([...toAdd.map((m) => newOutboxRow(m, now)), ...waiting.map((row) => ({ ...row, nextAttemptAt: now }))]);
-    return toAdd.length + waiting.length;
+    const present = inOutbox.filter((row): row is OutboxRow => row !== undefined);
+    const waiting = present.filter((row) => row.nextAttemptAt > now).length;
+    await db.outbox.bulkPut([
+      ...toAdd.map((m) => ({ ...newOutboxRow(m, now), requeuedAt: now })),
+      ...present.map((row) => ({ ...row, nextAttemptAt: Math.min(row.nextAttemptAt, now), requeuedAt: now })),
+    ]);
+    return toAdd.length + waiting;
   });
 }
 

@@ -64,7 +64,7 @@ export class OutboxSender {
     const entry = this.inFlight.get(id);
     if (!entry) return; // a control frame, or an answer from before a reconnect
     this.inFlight.delete(id);
-    await recordAccepted(entry.peer, id, via, expiresAt);
+    await recordAccepted(entry.peer, id, via, expiresAt, entry.since);
     this.request(entry.peer);
   }
 

@@ -69,6 +69,12 @@ export interface OutboxRow {
   /** How the server last accepted it: forwarded, or held in the mailbox until expiresAt. */
   via?: 'relay' | 'mailbox';
   expiresAt?: number;
+  /**
+   * When the contact last said it lacks this message (its sync frame). An acceptance of a send
+   * made before then must not put the next attempt off: the contact may have reported the gap
+   * while that copy was on its way, and its word is all that would bring the message again.
+   */
+  requeuedAt?: number;
 }
 
 export interface ConversationRow {
